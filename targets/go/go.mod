@@ -1,0 +1,3 @@
+module validatord-go
+
+go 1.22
