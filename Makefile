@@ -1,0 +1,58 @@
+# parity-fuzz — `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CARGO  := cargo
+GO     := go
+RUST   := targets/rust
+GOSRC  := targets/go
+
+.PHONY: all venv build demo test test-python test-rust test-go lint bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+build: venv
+	$(BIN)/parity-fuzz targets build
+
+# The main job on the bundled reference pair: the canonical six as the seed's parity table, then a campaign.
+# The campaign writes into a scratch copy of the corpus, so the checkout stays as it is.
+demo: build
+	$(BIN)/parity-fuzz replay --reference corpus/canonical || true
+	rm -rf .parity/demo-corpus && mkdir -p .parity && cp -r corpus .parity/demo-corpus
+	$(BIN)/parity-fuzz fuzz --reference -n 2000 --seed 7 --corpus .parity/demo-corpus \
+		--report-md .parity/demo-report.md --report-json .parity/demo-report.json || test $$? -eq 1
+	@echo "reports: .parity/demo-report.md .parity/demo-report.json · reproducers: .parity/demo-corpus/found/"
+
+test: build lint test-rust test-go test-python
+
+test-python: venv
+	$(BIN)/pytest -q
+
+test-rust:
+	cd $(RUST) && $(CARGO) test --quiet
+	cd $(RUST) && $(CARGO) fmt --check
+	cd $(RUST) && $(CARGO) clippy --quiet --all-targets -- -D warnings
+
+test-go:
+	cd $(GOSRC) && test -z "$$(gofmt -l .)" || (gofmt -l . && false)
+	cd $(GOSRC) && $(GO) vet ./...
+	cd $(GOSRC) && $(GO) test ./...
+
+lint: venv
+	$(BIN)/ruff check fuzzer strategies tests bench
+	$(BIN)/ruff format --check fuzzer strategies tests bench
+
+bench: build
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) .parity $(RUST)/target $(GOSRC)/bin

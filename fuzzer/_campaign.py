@@ -1,0 +1,201 @@
+"""Campaign: wire the stages together for `parity-fuzz fuzz` — generate, send, compare, classify, shrink (the
+engine decides), then store and report (this module persists). Each confirmed new class is saved the moment it
+is found, so an interrupted campaign keeps everything it found.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hypothesis import strategies as st
+
+from fuzzer import _store
+from fuzzer._config import Config
+from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
+from fuzzer._errors import ConfigError, TargetUnreachable
+from fuzzer._model import Case, Finding, Outcome, Target
+from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
+from fuzzer._send import Transport
+from strategies import CaseSpace, KindSpec, cases, load_roster
+
+MODES = ("valid", "mutated", "adversarial")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlan:
+    config: Config
+    targets: tuple[Target, Target]
+    engine: EngineSettings
+    corpus: Path
+    modes: tuple[str, ...] = MODES
+    kinds: tuple[str, ...] = ()
+    workers: int = 8
+    timeout: float = 5.0
+    report_md: Path | None = None
+    report_json: Path | None = None
+
+
+@dataclass
+class CampaignOutcome:
+    result: EngineResult
+    report: CampaignReport
+    saved: dict[str, Path] = field(default_factory=dict)  # digest -> newly written case file
+    corpus_errors: list[str] = field(default_factory=list)
+
+    @property
+    def new_classes(self) -> int:
+        return sum(1 for f in self.report.findings if not f.known)
+
+
+def check_loopback(targets: Sequence[Target], allow_remote: bool) -> None:
+    """Targets outside loopback need an explicit opt-in: the fuzzer sends hostile input at volume."""
+    for target in targets:
+        host = urlsplit(target.url).hostname or ""
+        if allow_remote or host == "localhost":
+            continue
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                continue
+        except ValueError:
+            pass
+        raise ConfigError(
+            f"target {target.name} at {target.url} is not on loopback; parity-fuzz sends hostile input at volume, "
+            "pass --allow-remote if you mean it"
+        )
+
+
+def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
+    chosen = [k for k in config.kinds if not kinds or k.name in kinds]
+    unknown = sorted(set(kinds) - {k.name for k in config.kinds})
+    if unknown:
+        known = ", ".join(k.name for k in config.kinds)
+        raise ConfigError(f"--kind {unknown[0]!r} is not a kind of this contract; choose from {known}")
+    specs = []
+    for kind in chosen:
+        specs.append(
+            KindSpec(
+                name=kind.name,
+                artifact_schema=_schema(kind.artifact),
+                context_schema=_schema(kind.context) if kind.context else None,
+                context_required=kind.context_required,
+            )
+        )
+    roster = None
+    if config.roster is not None and config.roster.is_file():
+        try:
+            roster = load_roster(config.roster)
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"roster {config.roster}: {err}; fix it or remove `roster` from the config") from err
+    return CaseSpace(
+        kinds=tuple(specs), path=config.endpoint, headers=(("content-type", "application/json"),), roster=roster
+    )
+
+
+def _schema(path: Path) -> dict:  # type: ignore[type-arg]
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"schema {path}: cannot be read as JSON ({err}); fix the path or the file") from err
+    if not isinstance(value, dict):
+        raise ConfigError(f"schema {path}: a JSON Schema must be an object")
+    return value
+
+
+def case_strategy(config: Config, modes: Sequence[str], kinds: Sequence[str]) -> st.SearchStrategy[Case]:
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        raise ConfigError(f"--mode {bad[0]!r} is not a mode; choose from {', '.join(MODES)}")
+    return cases(build_space(config, kinds), modes=list(modes))
+
+
+def probe_health(transport: Transport, config: Config) -> None:
+    """Both targets must answer something at start; otherwise exit 2 naming the runtime and the cause."""
+    for index, target in enumerate(transport.targets):
+        answer = transport.get(index, config.health)
+        if answer.outcome is not Outcome.OK:
+            raise TargetUnreachable(target.name, target.url, answer.detail or answer.outcome.value)
+
+
+class _Saver(Observer):
+    """Saves each confirmed new class as soon as the engine reports it, then passes the news on."""
+
+    def __init__(self, corpus: Path, config: Config, inner: Observer, outcome_paths: dict[str, Path]) -> None:
+        self.corpus = corpus
+        self.config = config
+        self.inner = inner
+        self.paths = outcome_paths
+
+    def progress(self, examples: int, classes: int) -> None:
+        self.inner.progress(examples, classes)
+
+    def stage(self, text: str) -> None:
+        self.inner.stage(text)
+
+    def found(self, finding: Finding) -> None:
+        path, _ = _store.write_case(self.corpus, stored_finding(finding), self.config.redact)
+        self.paths[finding.signature.digest] = path
+        self.inner.found(finding)
+
+
+def stored_finding(finding: Finding) -> _store.StoredCase:
+    exchange = finding.reproducer.exchange
+    return _store.StoredCase(
+        case=exchange.case,
+        expect=_store.Expectation.of(finding.signature),
+        origin="fuzz",
+        created=_store.now(),
+        version=_store.version(),
+        observed=tuple((t.name, r) for t, r in zip(exchange.targets, exchange.responses, strict=True)),
+    )
+
+
+def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> CampaignOutcome:
+    observer = observer or Observer()
+    _store.check_writable(plan.corpus)
+    stored, errors = _store.load([plan.corpus])
+    known = _store.known_signatures(stored)
+    strategy = case_strategy(plan.config, plan.modes, plan.kinds)
+    saved: dict[str, Path] = {}
+    with Transport(
+        plan.targets, timeout=plan.timeout, workers=plan.workers, extra_headers=plan.config.headers
+    ) as transport:
+        probe_health(transport, plan.config)
+        engine = Engine(
+            transport,
+            strategy,
+            plan.config.policy,
+            frozenset(known),
+            plan.engine,
+            _Saver(plan.corpus / "found", plan.config, observer, saved),
+        )
+        result = engine.run()
+    paths = {digest: str(path) for digest, path in saved.items()}
+    for finding in result.known:
+        case = known.get(finding.signature.digest)
+        if case is not None and case.path is not None:
+            paths[finding.signature.digest] = str(case.path)
+    report = CampaignReport(
+        targets=plan.targets,
+        examples=result.examples,
+        agreed=result.agreed,
+        elapsed_s=result.elapsed_s,
+        seed=result.seed,
+        modes=plan.modes,
+        findings=tuple(result.findings) + tuple(sorted(result.known, key=lambda f: -f.count)),
+        paths=paths,
+        flaky=tuple(result.flaky),
+        errors=tuple(result.errors) + tuple(str(e) for e in errors),
+        interrupted=result.interrupted,
+        shrink_calls=result.shrink_calls,
+        date=_store.now(),
+    )
+    if plan.report_md is not None:
+        write_atomic(plan.report_md, campaign_markdown(report))
+    if plan.report_json is not None:
+        write_atomic(plan.report_json, json.dumps(campaign_json(report), indent=2, ensure_ascii=False) + "\n")
+    return CampaignOutcome(result, report, saved, [str(e) for e in errors])

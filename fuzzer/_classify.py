@@ -1,0 +1,75 @@
+"""Classify: the one place where a divergence gets its signature.
+
+A signature is built from content only — never a seed, a time or a traceback — so two cases with the same
+signature are one divergence class, in this campaign, the next one, and in CI:
+
+- the status pair (or transport outcomes) and the level;
+- for `transport`: nothing more;
+- for `wire-shape`: the paths where an adapter reconciled two shapes, and the adapter's name;
+- for `status` and `semantic`: each difference as `pattern:kind` (array indexes as `*`), plus the *templates*
+  of non-JSON bodies (framework rejections) and the values read at the policy's key paths, so that different
+  root causes behind the same status pair stay apart.
+
+Templates drop what varies from case to case: quoted text, numbers, and anything past 120 characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, Signature
+
+_QUOTED = re.compile(r"""`[^`]*`|"(?:[^"\\]|\\.)*"|'[^']*'""")
+_NUMBER = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+TEMPLATE_LIMIT = 120
+
+
+def template(text: str) -> str:
+    """`Failed ... unknown variant `x` at line 1 column 9` → `failed ... unknown variant _ at line N column N`."""
+    text = _QUOTED.sub("_", text)
+    text = _NUMBER.sub("N", text)
+    text = _SPACE.sub(" ", text).strip().lower()
+    return text[:TEMPLATE_LIMIT]
+
+
+def _part(kind: DiffKind, pattern: str, detail: str, left: str, right: str) -> str:
+    if kind is DiffKind.BYTES or (kind is DiffKind.TYPE and "text" in detail):
+        return f"{pattern or '/'}:{kind.value}:{detail}:{template(left)}|{template(right)}"
+    if kind is DiffKind.TYPE:
+        return f"{pattern or '/'}:{kind.value}:{detail}"
+    if kind is DiffKind.CONTENT_TYPE:
+        return f"content-type:{left}|{right}"
+    if kind is DiffKind.SHAPE:
+        return f"shape:{detail}"
+    return f"{pattern or '/'}:{kind.value}"
+
+
+def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
+    if comparison.level is None:
+        raise ValueError("an agreeing comparison has no signature")
+    statuses = (exchange.responses[0].status_label, exchange.responses[1].status_label)
+    parts: set[str] = set()
+    for difference in comparison.differences:
+        if difference.kind in (DiffKind.STATUS, DiffKind.OUTCOME):
+            continue
+        parts.add(_part(difference.kind, difference.pattern, difference.detail, difference.left, difference.right))
+    if comparison.level in (Level.STATUS, Level.SEMANTIC):
+        parts.update(_key(key) for key in comparison.keys)
+    ordered = tuple(sorted(parts))
+    key = " ".join([f"{statuses[0]}|{statuses[1]}", comparison.level.value, *ordered])
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    return Signature(statuses=statuses, level=comparison.level, parts=ordered, key=key, digest=digest)
+
+
+def _key(key: str) -> str:
+    side_pointer, _, value = key.partition("=")
+    return f"{side_pointer}={template(value) if value else value}"
+
+
+def classify(exchange: Exchange, comparison: Comparison) -> Divergence | None:
+    """The divergence an exchange shows, or None when the two runtimes agree."""
+    if comparison.agrees:
+        return None
+    return Divergence(exchange=exchange, comparison=comparison, signature=signature_of(exchange, comparison))

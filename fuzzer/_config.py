@@ -1,0 +1,249 @@
+"""Config: `parity.toml` at the project root, or `[tool.parity-fuzz]` in `pyproject.toml`.
+
+endpoint = "/v1/validate"          # the path every case is sent to
+health = "/health"                 # probed at start and when a runtime stops answering
+timeout = 5.0                      # seconds per request
+workers = 8                        # cases in flight at once
+ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
+key_paths = ["/error/kind", "/error/field"]   # values that keep root causes apart in signatures
+roster = "targets/roster.json"     # contract knowledge for the bundled kinds
+secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
+
+[targets]                          # exactly two
+rust = "http://127.0.0.1:3100"
+go = "http://127.0.0.1:4110"
+
+[[adapters]]                       # wire shape → canonical shape, before comparing
+name = "serde-enum"
+path = "/error"
+targets = []                       # empty: both
+
+[kinds.playbook]                   # JSON Schemas (draft-07) the strategies read
+artifact = "strategies/schemas/playbook.json"
+
+[headers]                          # extra request headers; "${NAME}" reads the environment
+X-Api-Key = "${PARITY_API_KEY}"
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fuzzer._adapters import AdapterRule, adapter_named
+from fuzzer._compare import ComparePolicy, split_pointer
+from fuzzer._errors import ConfigError
+from fuzzer._model import Target
+
+ALWAYS_SECRET = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
+REDACTED = "<redacted>"
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "strategies" / "schemas"
+
+
+@dataclass(frozen=True, slots=True)
+class KindFiles:
+    name: str
+    artifact: Path
+    context: Path | None = None
+    context_required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    targets: tuple[Target, Target] = (
+        Target("rust", "http://127.0.0.1:3100"),
+        Target("go", "http://127.0.0.1:4110"),
+    )
+    endpoint: str = "/v1/validate"
+    health: str = "/health"
+    timeout: float = 5.0
+    workers: int = 8
+    policy: ComparePolicy = field(
+        default_factory=lambda: ComparePolicy(
+            ignore=("/elapsed_ms",),
+            adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
+            key_paths=("/error/kind", "/error/field"),
+        )
+    )
+    kinds: tuple[KindFiles, ...] = (
+        KindFiles("playbook", _PACKAGE_SCHEMAS / "playbook.json"),
+        KindFiles("fill", _PACKAGE_SCHEMAS / "fill.json", _PACKAGE_SCHEMAS / "fill_context.json", True),
+    )
+    roster: Path | None = Path("targets/roster.json")
+    headers: tuple[tuple[str, str], ...] = ()
+    secret_headers: frozenset[str] = ALWAYS_SECRET
+    source: str = "defaults"
+
+    def is_secret(self, header: str) -> bool:
+        return header.lower() in self.secret_headers
+
+    def redact(self, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((name, REDACTED if self.is_secret(name) else value) for name, value in headers)
+
+
+def load_config(path: Path | None = None, root: Path | None = None) -> Config:
+    """The config at `path`, else `parity.toml` or `pyproject.toml`'s `[tool.parity-fuzz]` in `root`, else defaults."""
+    root = root or Path.cwd()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config {path}: no such file; pass an existing file to --config")
+        table = _read_toml(path)
+        if path.name == "pyproject.toml":
+            table = table.get("tool", {}).get("parity-fuzz", {})
+        return _build(table, path)
+    candidate = root / "parity.toml"
+    if candidate.is_file():
+        return _build(_read_toml(candidate), candidate)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("parity-fuzz")
+        if table is not None:
+            return _build(table, pyproject)
+    return Config()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as err:
+        raise ConfigError(f"config {path}: cannot read it ({err.strerror})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config {path}: not valid TOML ({err}); fix the file") from err
+
+
+def _build(table: dict[str, Any], path: Path) -> Config:
+    base = path.parent
+    known = {
+        "targets",
+        "endpoint",
+        "health",
+        "timeout",
+        "workers",
+        "ignore",
+        "key_paths",
+        "adapters",
+        "kinds",
+        "roster",
+        "headers",
+        "secret_headers",
+    }
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"config {path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+    defaults = Config()
+    try:
+        targets = parse_targets(table["targets"], path) if "targets" in table else defaults.targets
+        policy = ComparePolicy(
+            ignore=tuple(_pointers(table.get("ignore", list(defaults.policy.ignore)), "ignore")),
+            adapters=tuple(_adapter(item) for item in table["adapters"])
+            if "adapters" in table
+            else defaults.policy.adapters,
+            key_paths=tuple(_pointers(table.get("key_paths", list(defaults.policy.key_paths)), "key_paths")),
+        )
+        kinds = (
+            tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())
+            if "kinds" in table
+            else defaults.kinds
+        )
+        headers, from_env = _headers(table.get("headers", {}))
+        secret = ALWAYS_SECRET | {str(h).lower() for h in table.get("secret_headers", [])} | from_env
+        timeout = float(table.get("timeout", defaults.timeout))
+        workers = int(table.get("workers", defaults.workers))
+    except (TypeError, ValueError, AttributeError, KeyError) as err:
+        raise ConfigError(f"config {path}: {err}") from err
+    roster = table.get("roster")
+    return Config(
+        targets=targets,
+        endpoint=str(table.get("endpoint", defaults.endpoint)),
+        health=str(table.get("health", defaults.health)),
+        timeout=timeout,
+        workers=workers,
+        policy=policy,
+        kinds=kinds,
+        roster=(base / roster) if roster else defaults.roster,
+        headers=headers,
+        secret_headers=frozenset(secret),
+        source=str(path),
+    )
+
+
+def parse_targets(spec: dict[str, str] | list[str], where: Path | str) -> tuple[Target, Target]:
+    """`{"rust": url, "go": url}` or `["rust=url", "go=url"]` → exactly two targets."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(spec, dict):
+        pairs = [(str(k), str(v)) for k, v in spec.items()]
+    else:
+        for item in spec:
+            name, sep, url = item.partition("=")
+            if not sep or not name or not url:
+                raise ConfigError(f"{where}: target {item!r} is not NAME=URL; write e.g. rust=http://127.0.0.1:3100")
+            pairs.append((name, url))
+    if len(pairs) != 2:
+        raise ConfigError(f"{where}: {len(pairs)} targets given, exactly two are compared; give two NAME=URL")
+    if pairs[0][0] == pairs[1][0]:
+        raise ConfigError(f"{where}: both targets are named {pairs[0][0]!r}; give them different names")
+    for name, url in pairs:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ConfigError(f"{where}: target {name} URL {url!r} is not http(s)://HOST:PORT")
+    return Target(pairs[0][0], pairs[0][1].rstrip("/")), Target(pairs[1][0], pairs[1][1].rstrip("/"))
+
+
+def _pointers(values: list[str], key: str) -> list[str]:
+    for value in values:
+        try:
+            split_pointer(value)
+        except ValueError as err:
+            raise ValueError(f"{key}: {err}") from None
+    return [str(v) for v in values]
+
+
+def _adapter(item: dict[str, Any]) -> AdapterRule:
+    return AdapterRule(
+        adapter=adapter_named(str(item["name"])),
+        path=_pointers([str(item.get("path", ""))], "adapters.path")[0] if item.get("path") else "",
+        targets=frozenset(str(t) for t in item.get("targets", [])),
+    )
+
+
+def _kind(name: str, spec: dict[str, Any], base: Path) -> KindFiles:
+    artifact = base / str(spec["artifact"])
+    context = base / str(spec["context"]) if spec.get("context") else None
+    for schema in (artifact, context):
+        if schema is not None:
+            _check_schema(schema)
+    return KindFiles(name, artifact, context, bool(spec.get("context_required", context is not None)))
+
+
+def _check_schema(path: Path) -> None:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"schema {path}: cannot read it ({err.strerror}); fix the path under [kinds]") from err
+    except ValueError as err:
+        raise ConfigError(f"schema {path}: not valid JSON ({err}); fix the file") from err
+
+
+def _headers(table: dict[str, str]) -> tuple[tuple[tuple[str, str], ...], set[str]]:
+    headers: list[tuple[str, str]] = []
+    from_env: set[str] = set()
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"header value needs environment variable {name}; set it or remove the header")
+        return os.environ[name]
+
+    for key, value in table.items():
+        text = str(value)
+        if _ENV.search(text):
+            from_env.add(str(key).lower())
+            text = _ENV.sub(expand, text)
+        headers.append((str(key), text))
+    return tuple(headers), from_env

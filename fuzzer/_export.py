@@ -1,0 +1,132 @@
+"""Export: a case as something to paste elsewhere — a curl command, a standalone pytest file, or a line for the
+`CASES` array of the seed's `validator_parity.sh`. Secret headers are always written as `<redacted>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+
+from fuzzer._model import Case, Target, WireRequest
+from fuzzer._store import StoredCase
+
+Redact = Callable[[tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]
+INLINE_LIMIT = 64 * 1024
+
+
+def shell_bytes(data: bytes) -> str:
+    """Bash ANSI-C quoting (`$'...'`) that reproduces `data` exactly, whatever bytes it holds."""
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char == "\\":
+            out.append("\\\\")
+        elif char == "'":
+            out.append("\\'")
+        elif 0x20 <= byte < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "$'" + "".join(out) + "'"
+
+
+def shell_word(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def curl(request: WireRequest, target: Target, redact: Redact) -> str:
+    parts = ["curl", "-sS", "-i", "-X", request.method, shell_word(target.url + request.path)]
+    for name, value in redact(request.headers):
+        parts += ["-H", shell_word(f"{name}: {value}")]
+    if not any(name.lower() == "content-type" for name, _ in request.headers):
+        parts += ["-H", shell_word("Content-Type:")]  # curl would add one; the case has none
+    if len(request.body) > INLINE_LIMIT:
+        parts += ["--data-binary", "@body.bin", f"  # the {len(request.body)}-byte body: save it as body.bin"]
+    else:
+        parts += ["--data-binary", shell_bytes(request.body)]
+    return " ".join(parts)
+
+
+def parity_sh_line(case: Case) -> str:
+    """`label|kind|artifact|context` for the seed script; only cases with a JSON object body fit it."""
+    if not isinstance(case.artifact, dict):
+        raise ValueError(f"case {case.label!r} has no JSON artifact; the seed script can only send those")
+    artifact = json.dumps(case.artifact, ensure_ascii=False, separators=(",", ":"))
+    context = "" if case.context is None else json.dumps(case.context, ensure_ascii=False, separators=(",", ":"))
+    if "|" in case.label + artifact + context:
+        raise ValueError(f"case {case.label!r} holds a '|'; the seed script splits its lines at '|'")
+    line = f"{case.label}|{case.kind}|{artifact}" + (f"|{context}" if context else "")
+    if any(ch in line for ch in "\n\r"):
+        raise ValueError(f"case {case.label!r} holds a line break; the seed script reads one case per line")
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", line) + '"'
+
+
+PYTEST_TEMPLATE = '''"""Standalone parity check exported by parity-fuzz: {label}. Needs only pytest and httpx.
+
+Set {env_a} and {env_b} to the two runtimes' base URLs.
+"""
+
+import base64
+import json
+import os
+
+import httpx
+
+BODY = base64.b64decode({body!r})
+HEADERS = {headers!r}
+PATH = {path!r}
+METHOD = {method!r}
+IGNORE = {ignore!r}
+EXPECT = {expect!r}
+
+
+def _strip(value, pointers):
+    for pointer in pointers:
+        parts = pointer.strip("/").split("/")
+        node = value
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(parts[-1], None)
+    return value
+
+
+def _send(base):
+    answer = httpx.request(METHOD, base + PATH, headers=HEADERS, content=BODY, timeout=10)
+    try:
+        body = _strip(json.loads(answer.content), IGNORE)
+    except ValueError:
+        body = answer.content
+    return answer.status_code, body
+
+
+def test_{name}():
+    a = _send(os.environ.get({env_a!r}, {url_a!r}))
+    b = _send(os.environ.get({env_b!r}, {url_b!r}))
+    if EXPECT == "match":
+        assert a == b
+    else:
+        assert a != b, "the runtimes agree now: promote the case"
+'''
+
+
+def pytest_file(stored: StoredCase, targets: tuple[Target, Target], ignore: tuple[str, ...], redact: Redact) -> str:
+    request = stored.case.request
+    name = re.sub(r"\W+", "_", stored.label).strip("_").lower() or "case"
+    env_a, env_b = (f"PARITY_{t.name.upper()}_URL" for t in targets)
+    return PYTEST_TEMPLATE.format(
+        label=stored.label,
+        env_a=env_a,
+        env_b=env_b,
+        body=base64.b64encode(request.body).decode("ascii"),
+        headers=dict(redact(request.headers)),
+        path=request.path,
+        method=request.method,
+        ignore=list(ignore),
+        expect=stored.expect.outcome,
+        name=name,
+        url_a=targets[0].url,
+        url_b=targets[1].url,
+    )

@@ -1,0 +1,327 @@
+"""Report: Markdown in the seed probe's style, JSON for machines. Pure functions from results to text.
+
+Everything a runtime sent is untrusted: Markdown output escapes table cells and HTML, and fences bodies with a
+fence longer than any backtick run inside them, so a report stays well-formed whatever a body contains.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from fuzzer._compare import NOT_JSON, lift_body
+from fuzzer._errors import ParityError
+from fuzzer._model import JSON, Divergence, Finding, Response, Target
+from fuzzer._replay import Judged, Verdict, tally
+
+BODY_LIMIT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the parity table: a case (replay) or a class (campaign)."""
+
+    label: str
+    statuses: tuple[str, str]
+    body_match: bool
+    extra: tuple[str, ...] = ()
+
+
+def cell(text: str) -> str:
+    text = html.escape(text, quote=False).replace("|", "\\|")
+    text = re.sub(r"[\r\n]+", " ", text)
+    return text.replace("`", "'")
+
+
+def fenced(text: str, info: str = "") -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def body_text(response: Response) -> str:
+    """A body for humans: pretty JSON when it is JSON, else text; capped at BODY_LIMIT characters."""
+    if response.status is None:
+        return f"(no answer: {response.outcome.value}{': ' + response.detail if response.detail else ''})"
+    value = lift_body(response)
+    if value is not NOT_JSON:
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    else:
+        text = response.body[: BODY_LIMIT * 4].decode("utf-8", "backslashreplace")
+    if len(text) > BODY_LIMIT:
+        text = text[:BODY_LIMIT] + f"\n… ({len(response.body)} bytes in all)"
+    if response.truncated:
+        text += "\n… (truncated by the body cap)"
+    return text
+
+
+def table(targets: tuple[Target, Target], rows: Sequence[Row], extra_headers: Sequence[str] = ()) -> str:
+    a, b = (t.name for t in targets)
+    head = ["Case", f"{a} status", f"{b} status", "Status match", "Body match", *extra_headers]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|:---:|:---:|" + "---|" * len(extra_headers)]
+    for row in rows:
+        status_ok = "✓" if row.statuses[0] == row.statuses[1] else "✗"
+        body_ok = "✓" if row.body_match else "✗"
+        cells = [f"`{cell(row.label)}`", cell(row.statuses[0]), cell(row.statuses[1]), status_ok, body_ok]
+        lines.append("| " + " | ".join([*cells, *(cell(x) for x in row.extra)]) + " |")
+    return "\n".join(lines)
+
+
+def details(title: str, divergence: Divergence) -> str:
+    exchange = divergence.exchange
+    parts = [f"<details><summary>{html.escape(title)}</summary>", ""]
+    parts.append(f"Signature: `{cell(divergence.signature.key)}` ({divergence.signature.digest})")
+    parts.append("")
+    parts.append("Request body:")
+    parts.append(fenced(exchange.case.request.body[:BODY_LIMIT].decode("utf-8", "backslashreplace")))
+    for target, response in zip(exchange.targets, exchange.responses, strict=True):
+        parts.append("")
+        parts.append(f"**{html.escape(target.name)}** (HTTP {html.escape(response.status_label)}):")
+        parts.append(fenced(body_text(response), "json" if lift_body(response) is not NOT_JSON else ""))
+    parts.append("")
+    parts.append("</details>")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- campaign
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignReport:
+    """Everything a campaign report shows; built by the campaign, rendered here."""
+
+    targets: tuple[Target, Target]
+    examples: int
+    agreed: int
+    elapsed_s: float
+    seed: int
+    modes: tuple[str, ...]
+    findings: tuple[Finding, ...]  # new classes, then known ones
+    paths: dict[str, str]  # signature digest -> case file
+    flaky: tuple[Divergence, ...]
+    errors: tuple[str, ...]
+    interrupted: bool
+    shrink_calls: int
+    date: str
+
+
+def campaign_markdown(report: CampaignReport) -> str:
+    a, b = report.targets
+    rate = report.examples / report.elapsed_s if report.elapsed_s > 0 else 0.0
+    rows = [
+        Row(
+            label=f.reproducer.exchange.case.label,
+            statuses=f.signature.statuses,
+            body_match=False,
+            extra=(
+                f.signature.level.value,
+                str(f.count),
+                "known" if f.known else "new",
+                report.paths.get(f.signature.digest, ""),
+            ),
+        )
+        for f in report.findings
+    ]
+    new = sum(1 for f in report.findings if not f.known)
+    lines = [
+        f"# Parity campaign — {a.name} vs {b.name}",
+        "",
+        f"**Date:** {report.date}",
+        f"**{a.name}:** `{a.url}` · **{b.name}:** `{b.url}`",
+        f"**Examples:** {report.examples} in {report.elapsed_s:.1f}s ({rate:.0f}/s) · seed {report.seed} · "
+        f"modes {', '.join(report.modes)}" + (" · **interrupted**" if report.interrupted else ""),
+        "",
+        "Each row is one divergence class with its minimal reproducer. Match = identical HTTP status + identical",
+        "body after ignored paths.",
+        "",
+        table(report.targets, rows, ["Level", "Count", "Class", "Reproducer"]),
+        "",
+        f"**Tally:** {report.agreed} match · {report.examples - report.agreed} diff (out of {report.examples} "
+        f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
+        f"{len(report.flaky)} flaky · {len(report.errors)} errors",
+    ]
+    if report.findings:
+        lines += ["", "## Divergences", ""]
+        for finding in report.findings:
+            title = f"DIFF — {finding.reproducer.exchange.case.label} ({finding.signature.level.value})"
+            lines += [details(title, finding.reproducer), ""]
+    if report.flaky:
+        lines += ["## Flaky (did not reproduce when sent again)", ""]
+        for divergence in report.flaky:
+            lines += [details(f"FLAKY — {divergence.exchange.case.label}", divergence), ""]
+    if report.errors:
+        lines += ["## Errors", ""] + [f"- {cell(error)}" for error in report.errors]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def response_json(response: Response) -> dict[str, JSON]:
+    body = lift_body(response)
+    record: dict[str, JSON] = {
+        "outcome": response.outcome.value,
+        "status": response.status,
+        "content_type": response.content_type,
+        "truncated": response.truncated,
+    }
+    if body is not NOT_JSON:
+        record["body"] = body
+    else:
+        record["body_text"] = response.body[:BODY_LIMIT].decode("utf-8", "backslashreplace")
+    return record
+
+
+def divergence_json(divergence: Divergence) -> dict[str, JSON]:
+    exchange = divergence.exchange
+    return {
+        "signature": divergence.signature.digest,
+        "key": divergence.signature.key,
+        "level": divergence.signature.level.value,
+        "statuses": list(divergence.signature.statuses),
+        "label": exchange.case.label,
+        "differences": [
+            {"path": d.path, "kind": d.kind.value, "left": d.left, "right": d.right}
+            for d in divergence.comparison.differences
+        ],
+        "responses": {t.name: response_json(r) for t, r in zip(exchange.targets, exchange.responses, strict=True)},
+    }
+
+
+def campaign_json(report: CampaignReport) -> dict[str, JSON]:
+    return {
+        "targets": {t.name: t.url for t in report.targets},
+        "date": report.date,
+        "examples": report.examples,
+        "agreed": report.agreed,
+        "elapsed_s": round(report.elapsed_s, 3),
+        "seed": report.seed,
+        "modes": list(report.modes),
+        "interrupted": report.interrupted,
+        "shrink_calls": report.shrink_calls,
+        "classes": [
+            {
+                **divergence_json(f.reproducer),
+                "count": f.count,
+                "known": f.known,
+                "shrunk": f.shrunk,
+                "case": report.paths.get(f.signature.digest),
+            }
+            for f in report.findings
+        ],
+        "flaky": [divergence_json(d) for d in report.flaky],
+        "errors": list(report.errors),
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename; ParityError with the reason on failure."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise ParityError(f"report {path}: cannot write it ({err.strerror}); choose another path") from err
+
+
+# ---------------------------------------------------------------- replay
+
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def replay_markdown(targets: tuple[Target, Target], judged: Sequence[Judged], date: str) -> str:
+    a, b = targets
+    rows = [
+        Row(j.label, j.statuses, j.divergence is None and j.exchange is not None, (j.verdict.value, j.detail))
+        for j in judged
+    ]
+    counts = tally(judged)
+    body_matches = sum(1 for row in rows if row.body_match)
+    status_matches = sum(1 for row in rows if row.statuses[0] == row.statuses[1] and row.statuses[0] != "-")
+    lines = [
+        f"# Corpus replay — {a.name} vs {b.name}",
+        "",
+        f"**Date:** {date}",
+        f"**{a.name}:** `{a.url}` · **{b.name}:** `{b.url}`",
+        "",
+        "Identical request → both runtimes. Match = identical HTTP status + identical body (after ignored paths).",
+        "",
+        table(targets, rows, ["Outcome", "Detail"]),
+        "",
+        f"**Tally:** {status_matches}/{len(rows)} status match · {body_matches}/{len(rows)} body match · "
+        + " · ".join(f"{count} {name}" for name, count in counts.items() if count),
+    ]
+    diverging = [j for j in judged if j.divergence is not None]
+    if diverging:
+        lines += ["", "## Divergences", ""]
+        for j in diverging:
+            assert j.divergence is not None
+            lines += [details(f"{j.verdict.value} — {j.label}", j.divergence), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def replay_json(targets: tuple[Target, Target], judged: Sequence[Judged], date: str) -> dict[str, JSON]:
+    return {
+        "targets": {t.name: t.url for t in targets},
+        "date": date,
+        "cases": [
+            {
+                "label": j.label,
+                "path": j.path,
+                "outcome": j.verdict.value,
+                "statuses": list(j.statuses),
+                "signature": j.signature,
+                "expected": j.stored.expect.signature if j.stored else None,
+                "detail": j.detail,
+            }
+            for j in judged
+        ],
+        "tally": tally(judged),
+    }
+
+
+def _xml_text(text: str) -> str:
+    return _XML_UNSAFE.sub("\ufffd", text)
+
+
+def junit_xml(judged: Sequence[Judged], strict: bool = False, suite: str = "parity-fuzz replay") -> str:
+    """One testcase per case; CHANGED, REGRESSED, ERROR (and KNOWN with `strict`) are failures."""
+    root = ElementTree.Element(
+        "testsuite",
+        name=suite,
+        tests=str(len(judged)),
+        failures=str(sum(1 for j in judged if j.fails(strict) and j.verdict is not Verdict.ERROR)),
+        errors=str(sum(1 for j in judged if j.verdict is Verdict.ERROR)),
+    )
+    for j in judged:
+        case = ElementTree.SubElement(root, "testcase", classname="corpus", name=_xml_text(j.label))
+        case.set("file", _xml_text(j.path))
+        if j.verdict is Verdict.ERROR:
+            ElementTree.SubElement(case, "error", message=_xml_text(j.detail[:500])).text = _xml_text(j.detail)
+        elif j.fails(strict):
+            failure = ElementTree.SubElement(case, "failure", message=_xml_text(f"{j.verdict.value}: {j.detail}"[:500]))
+            failure.text = _xml_text(_junit_body(j))
+        elif j.verdict is Verdict.KNOWN:
+            ElementTree.SubElement(case, "system-out").text = _xml_text(f"KNOWN: {j.detail}")
+        elif j.verdict is Verdict.FIXED:
+            ElementTree.SubElement(case, "system-out").text = _xml_text(f"FIXED: {j.detail}")
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _junit_body(j: Judged) -> str:
+    if j.exchange is None:
+        return j.detail
+    parts = [f"{j.verdict.value}: {j.detail}"]
+    for target, response in zip(j.exchange.targets, j.exchange.responses, strict=True):
+        parts.append(f"--- {target.name} (HTTP {response.status_label})\n{body_text(response)}")
+    return "\n".join(parts)

@@ -1,0 +1,347 @@
+"""Store: the regression corpus, one readable JSON file per case (format in docs/corpus.md).
+
+Writes are atomic and never overwrite: a case is written to a temporary file in the corpus folder and
+hard-linked to its final name, which fails if the name exists — so two campaigns writing to one corpus at once
+lose nothing and corrupt nothing. File names are content-derived (`<slug>-<hash>.json`), so the same case is
+always the same file.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from fuzzer._errors import CaseFileError, CorpusError
+from fuzzer._model import JSON, Case, Response, Signature, WireRequest
+
+FORMAT = "parity-fuzz/case@1"
+MATCH = "match"
+DIVERGE = "diverge"
+ORIGINS = ("canonical", "fuzz")
+PREVIEW = 160
+
+
+def version() -> str:
+    try:
+        return metadata.version("parity-fuzz")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    outcome: str  # MATCH or DIVERGE
+    signature: str | None = None  # the digest of the recorded signature
+    key: str | None = None  # the readable signature
+    level: str | None = None
+
+    @classmethod
+    def of(cls, signature: Signature | None) -> Expectation:
+        if signature is None:
+            return cls(MATCH)
+        return cls(DIVERGE, signature.digest, signature.key, signature.level.value)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCase:
+    case: Case
+    expect: Expectation
+    origin: str
+    created: str
+    version: str
+    observed: tuple[tuple[str, Response], ...] = ()
+    note: str | None = None
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return self.case.label
+
+
+# ---------------------------------------------------------------- bodies
+
+
+def encode_body(body: bytes, *, exact: bool = True) -> dict[str, JSON]:
+    """`{"body": value}` when the bytes are exactly the compact encoding of their JSON value (or, with
+    `exact=False`, when they parse as JSON at all), else `{"body_text": str}` for other UTF-8, else
+    `{"body_base64": ..., "body_preview": ...}`."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        preview = body[:PREVIEW].decode("utf-8", "backslashreplace")
+        return {"body_base64": base64.b64encode(body).decode("ascii"), "body_preview": preview}
+    try:
+        value = json.loads(text)
+        if not exact or _compact(value) == body:
+            return {"body": value}
+    except (ValueError, RecursionError):
+        pass
+    return {"body_text": text}
+
+
+def _compact(value: JSON) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def decode_body(record: dict[str, Any], where: str) -> bytes:
+    if "body" in record:
+        return _compact(record["body"])
+    if "body_text" in record:
+        return str(record["body_text"]).encode("utf-8", "surrogatepass")
+    if "body_base64" in record:
+        try:
+            return base64.b64decode(record["body_base64"], validate=True)
+        except ValueError as err:
+            raise CaseFileError(where, f"body_base64 is not base64 ({err})") from err
+    return b""
+
+
+def _response_record(response: Response) -> dict[str, JSON]:
+    record: dict[str, JSON] = {"outcome": response.outcome.value}
+    if response.status is not None:
+        record["status"] = response.status
+        record["content_type"] = response.content_type
+        record.update(encode_body(response.body, exact=False))
+        if response.truncated:
+            record["truncated"] = True
+    if response.detail:
+        record["detail"] = response.detail
+    return record
+
+
+# ---------------------------------------------------------------- one case file
+
+
+def to_record(stored: StoredCase, redact: Any = None) -> dict[str, JSON]:
+    headers = stored.case.request.headers if redact is None else redact(stored.case.request.headers)
+    record: dict[str, JSON] = {
+        "format": FORMAT,
+        "label": stored.case.label,
+        "origin": stored.origin,
+        "created": stored.created,
+        "parity_fuzz": stored.version,
+        "kind": stored.case.kind,
+        "mode": stored.case.mode,
+        "request": {
+            "method": stored.case.request.method,
+            "path": stored.case.request.path,
+            "headers": dict(headers),
+            **encode_body(stored.case.request.body),
+        },
+        "expect": {k: v for k, v in _expect_record(stored.expect).items() if v is not None},
+    }
+    if stored.observed:
+        record["observed"] = {name: _response_record(response) for name, response in stored.observed}
+    if stored.note:
+        record["note"] = stored.note
+    return record
+
+
+def _expect_record(expect: Expectation) -> dict[str, JSON]:
+    return {"outcome": expect.outcome, "level": expect.level, "signature": expect.signature, "key": expect.key}
+
+
+def dumps(stored: StoredCase, redact: Any = None) -> str:
+    return json.dumps(to_record(stored, redact), ensure_ascii=False, indent=2) + "\n"
+
+
+def from_record(record: Any, where: str) -> StoredCase:
+    """A StoredCase from a parsed case file, or CaseFileError naming what is wrong."""
+    if not isinstance(record, dict):
+        raise CaseFileError(where, "not a JSON object; a case file is one object (see docs/corpus.md)")
+    if record.get("format") != FORMAT:
+        raise CaseFileError(where, f"format is {record.get('format')!r}, expected {FORMAT!r}")
+    for key in ("label", "kind", "request", "expect"):
+        if key not in record:
+            raise CaseFileError(where, f"missing key {key!r}")
+    request, expect = record["request"], record["expect"]
+    if not isinstance(request, dict) or not isinstance(request.get("headers", {}), dict):
+        raise CaseFileError(where, "request must be an object with a headers object")
+    if not isinstance(expect, dict) or expect.get("outcome") not in (MATCH, DIVERGE):
+        raise CaseFileError(where, "expect.outcome must be 'match' or 'diverge'")
+    if expect["outcome"] == DIVERGE and not isinstance(expect.get("signature"), str):
+        raise CaseFileError(where, "expect.signature is required when expect.outcome is 'diverge'")
+    body = decode_body(request, where)
+    wire = WireRequest(
+        method=str(request.get("method", "POST")),
+        path=str(request.get("path", "/v1/validate")),
+        headers=tuple((str(k), str(v)) for k, v in request.get("headers", {}).items()),
+        body=body,
+    )
+    envelope = request.get("body") if isinstance(request.get("body"), dict) else {}
+    case = Case(
+        kind=str(record["kind"]),
+        request=wire,
+        mode=str(record.get("mode", "corpus")),
+        label=str(record["label"]),
+        artifact=envelope.get("artifact"),
+        context=envelope.get("context"),
+    )
+    return StoredCase(
+        case=case,
+        expect=Expectation(
+            outcome=expect["outcome"],
+            signature=expect.get("signature"),
+            key=expect.get("key"),
+            level=expect.get("level"),
+        ),
+        origin=str(record.get("origin", "fuzz")),
+        created=str(record.get("created", "")),
+        version=str(record.get("parity_fuzz", "")),
+        note=record.get("note"),
+    )
+
+
+def read_case(path: Path) -> StoredCase:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CaseFileError(str(path), f"cannot read it ({err.strerror})") from err
+    except UnicodeDecodeError as err:
+        raise CaseFileError(str(path), "not UTF-8 text") from err
+    try:
+        record = json.loads(text)
+    except ValueError as err:
+        raise CaseFileError(str(path), f"not valid JSON ({err})") from err
+    return replace(from_record(record, str(path)), path=path)
+
+
+def case_files(paths: Sequence[Path]) -> list[Path]:
+    """Every `*.json` below the given files and folders, sorted; CorpusError for a path that does not exist."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in path.rglob("*.json") if not p.name.startswith("."))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise CorpusError(f"corpus path {path} does not exist; pass a case file or a folder of them")
+    return sorted(set(found))
+
+
+def load(paths: Sequence[Path]) -> tuple[list[StoredCase], list[CaseFileError]]:
+    """Every readable case, and an error for each file that is not (the others still load)."""
+    cases: list[StoredCase] = []
+    errors: list[CaseFileError] = []
+    for path in case_files(paths):
+        try:
+            cases.append(read_case(path))
+        except CaseFileError as err:
+            errors.append(err)
+    return cases, errors
+
+
+# ---------------------------------------------------------------- writing
+
+
+def slug(label: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    return (text[:48].rstrip("-")) or "case"
+
+
+def content_hash(request: WireRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b"\0" + request.path.encode() + b"\0")
+    for name, value in request.headers:
+        digest.update(name.lower().encode() + b":" + value.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def check_writable(folder: Path) -> None:
+    """Raise CorpusError now, before a campaign, if cases could not be saved into `folder`."""
+    if folder.exists() and not folder.is_dir():
+        raise CorpusError(f"corpus {folder} is a file, not a folder; pass a folder to --corpus")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CorpusError(f"corpus {folder} cannot be created ({err.strerror}); pass a writable --corpus") from err
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CorpusError(f"corpus {folder} is not writable; fix its permissions or pass another --corpus")
+
+
+def write_case(folder: Path, stored: StoredCase, redact: Any = None) -> tuple[Path, bool]:
+    """Save `stored` under a content-derived name. Returns (path, True) when written, (path, False) when the
+    same case was already there. Never replaces a different file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = dumps(stored, redact)
+    full = content_hash(stored.case.request)
+    for length in (8, 16, 64):
+        path = folder / f"{slug(stored.case.label)}-{full[:length]}.json"
+        if path.exists():
+            try:
+                existing = read_case(path)
+            except CaseFileError:
+                continue  # a different, unreadable file owns this name: take a longer one
+            if content_hash(existing.case.request) == full:
+                return path, False
+            continue
+        if _link_new(folder, path, text):
+            return path, True
+        with contextlib.suppress(CaseFileError):  # somebody wrote it a moment ago: same case?
+            if content_hash(read_case(path).case.request) == full:
+                return path, False
+    raise CorpusError(f"corpus {folder}: no free name for case {stored.case.label!r}; clean up the folder")
+
+
+def _link_new(folder: Path, path: Path, text: str) -> bool:
+    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise CorpusError(
+                f"corpus {folder}: disk full while saving {path.name}; free space and run again "
+                "(cases saved before are intact)"
+            ) from err
+        raise CorpusError(f"corpus {folder}: cannot save {path.name} ({err.strerror})") from err
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def rewrite_case(stored: StoredCase, redact: Any = None) -> Path:
+    """Atomically replace an existing case file (used by promote) with the new content."""
+    if stored.path is None:
+        raise CorpusError("cannot rewrite a case that was not read from a file")
+    path = stored.path
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(dumps(stored, redact))
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise CorpusError(f"case file {path}: cannot rewrite it ({err.strerror})") from err
+    return path
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def known_signatures(cases: Iterable[StoredCase]) -> dict[str, StoredCase]:
+    """Signature digest → the stored case that expects it."""
+    return {c.expect.signature: c for c in cases if c.expect.outcome == DIVERGE and c.expect.signature}

@@ -1,0 +1,242 @@
+"""`parity-fuzz fuzz` and `parity-fuzz show`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fuzzer import _store
+from fuzzer._campaign import MODES, CampaignOutcome, CampaignPlan, probe_health, run_campaign
+from fuzzer._classify import classify
+from fuzzer._compare import compare
+from fuzzer._engine import EngineSettings, Observer
+from fuzzer._errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, TargetUnreachable
+from fuzzer._export import curl
+from fuzzer._model import Exchange, Finding, Response
+from fuzzer._report import body_text
+from fuzzer._send import Transport
+from fuzzer.cli._main import State, cli, comma_list, config_option, resolved_targets, target_options
+
+
+class _Live(Observer):
+    """A rich progress bar: examples, examples/s, classes so far; new classes printed above it."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.bar = progress
+        self.task = task
+        self.start = time.monotonic()
+
+    def progress(self, examples: int, classes: int) -> None:
+        elapsed = time.monotonic() - self.start
+        rate = f"{examples / elapsed:,.0f}/s" if elapsed > 0 else ""
+        self.bar.update(self.task, completed=examples, classes=classes, rate=rate)
+
+    def found(self, finding: Finding) -> None:
+        self.bar.console.print(
+            f"[bold]new class[/bold] {escape(finding.signature.key)}  "
+            f"[dim]{escape(finding.reproducer.exchange.case.label)}[/dim]"
+        )
+
+    def stage(self, text: str) -> None:
+        self.bar.console.print(f"[dim]{escape(text)}[/dim]")
+
+
+@cli.command()
+@target_options
+@click.option(
+    "-n",
+    "--examples",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Cases to generate and send, whatever is found.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for a reproducible campaign (default: random, reported).")
+@click.option("--mode", "mode", default=",".join(MODES), show_default=True, help="Generators, comma-separated.")
+@click.option("--kind", "kind", default="", help="Kinds to fuzz, comma-separated (default: all in the config).")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    default=Path("corpus"),
+    show_default=True,
+    help="Corpus folder: known classes are read from it, new reproducers saved into it.",
+)
+@click.option("--report-md", type=click.Path(path_type=Path), default=None, help="Write a Markdown report here.")
+@click.option("--report-json", type=click.Path(path_type=Path), default=None, help="Write a JSON report here.")
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=256), default=None, help="Cases in flight at once (default: config, 8)."
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="Cases per Hypothesis example (shrinking reduces a batch to one case).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.01), default=None, help="Seconds per request (default: config, 5)."
+)
+@click.option(
+    "--confirm",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Times a minimal reproducer is sent again before it counts.",
+)
+@click.option(
+    "--max-time",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop generating after this many seconds, even before -n examples.",
+)
+@config_option
+@click.pass_obj
+def fuzz(
+    state: State,
+    targets: tuple[str, ...],
+    reference: bool,
+    go_serde_errors: bool,
+    allow_remote: bool,
+    examples: int,
+    seed: int | None,
+    mode: str,
+    kind: str,
+    corpus: Path,
+    report_md: Path | None,
+    report_json: Path | None,
+    workers: int | None,
+    batch: int,
+    timeout: float | None,
+    confirm: int,
+    max_time: float | None,
+) -> int:
+    """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
+    config = state.config
+    modes = comma_list(mode, MODES, "--mode")
+    kinds = comma_list(kind, None, "--kind") if kind else ()
+    settings = EngineSettings(examples=examples, seed=seed, batch=batch, confirm=confirm, max_seconds=max_time)
+    with resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair:
+        plan = CampaignPlan(
+            config=config,
+            targets=pair,
+            engine=settings,
+            corpus=corpus,
+            modes=modes,
+            kinds=kinds,
+            workers=workers or config.workers,
+            timeout=timeout or config.timeout,
+            report_md=report_md,
+            report_json=report_json,
+        )
+        columns = (
+            TextColumn("fuzzing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("examples"),
+            TextColumn("{task.fields[rate]}"),
+            TextColumn("· {task.fields[classes]} classes"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=state.err, transient=True) as progress:
+            task = progress.add_task("fuzz", total=examples, classes=0, rate="")
+            observer = _Live(progress, task)
+            outcome = run_campaign(plan, observer)
+    _summary(state, outcome)
+    if outcome.result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FOUND if outcome.new_classes else EXIT_OK
+
+
+def _summary(state: State, outcome: CampaignOutcome) -> None:
+    report = outcome.report
+    a, b = report.targets
+    table = Table(title=f"Divergence classes — {a.name} vs {b.name}", title_justify="left")
+    for header in ("#", "class", f"{a.name}|{b.name}", "level", "label", "count", "reproducer"):
+        table.add_column(header, overflow="fold")
+    for index, finding in enumerate(report.findings, 1):
+        status = "|".join(finding.signature.statuses)
+        where = report.paths.get(finding.signature.digest, "")
+        tag = "known" if finding.known else ("new" if finding.shrunk else "new, unshrunk")
+        table.add_row(
+            str(index),
+            f"{finding.signature.digest} ({tag})",
+            status,
+            finding.signature.level.value,
+            escape(finding.reproducer.exchange.case.label),
+            str(finding.count),
+            escape(where),
+        )
+    state.out.print(table)
+    rate = report.examples / report.elapsed_s if report.elapsed_s else 0
+    state.out.print(
+        f"{report.examples} examples in {report.elapsed_s:.1f}s ({rate:,.0f}/s), seed {report.seed}: "
+        f"{report.agreed} agree · {outcome.new_classes} new classes · "
+        f"{len(report.findings) - outcome.new_classes} known · {len(report.flaky)} flaky · "
+        f"{len(report.errors)} errors · {report.shrink_calls} shrink calls"
+        + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
+    )
+    for error in report.errors[:10]:
+        state.err.print(f"error: {escape(error)}")
+
+
+@cli.command()
+@click.argument("case_file", type=click.Path(path_type=Path))
+@target_options
+@config_option
+@click.pass_obj
+def show(
+    state: State, case_file: Path, targets: tuple[str, ...], reference: bool, go_serde_errors: bool, allow_remote: bool
+) -> int:
+    """Print a case, both runtimes' answers (live, or as recorded when unreachable), the diff and curl commands."""
+    stored = _store.read_case(case_file)
+    config = state.config
+    out = state.out
+    request = stored.case.request
+    out.print(
+        f"[bold]{escape(stored.label)}[/bold]  ({stored.origin}, {stored.case.mode}, expect "
+        f"{stored.expect.outcome}{' ' + (stored.expect.key or '') if stored.expect.key else ''})"
+    )
+    out.print(f"{request.method} {request.path}")
+    for name, value in config.redact(request.headers):
+        out.print(f"{escape(name)}: {escape(value)}")
+    out.print(escape(request.body[:4000].decode("utf-8", "backslashreplace")))
+    with resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair:
+        responses: tuple[Response, Response]
+        try:
+            with Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport:
+                probe_health(transport, config)
+                exchange = transport.exchange(stored.case)
+                responses = exchange.responses
+                source = "live"
+        except TargetUnreachable as err:
+            recorded = dict(stored.observed)
+            if not all(t.name in recorded for t in pair):
+                raise
+            out.print(f"[dim]{escape(str(err))} — showing the recorded answers[/dim]")
+            responses = (recorded[pair[0].name], recorded[pair[1].name])
+            exchange = Exchange(stored.case, pair, responses)
+            source = "recorded"
+        for target, response in zip(pair, responses, strict=True):
+            out.rule(f"{target.name} ({source}): {response.status_label}")
+            out.print(escape(body_text(response)))
+        divergence = classify(exchange, compare(exchange, config.policy))
+        out.rule("diff")
+        if divergence is None:
+            out.print("the two answers agree")
+        else:
+            out.print(f"signature {divergence.signature.digest}: {escape(divergence.signature.key)}")
+            for difference in divergence.comparison.differences:
+                out.print(
+                    f"  {difference.kind.value:<12} {escape(difference.path or '/')}  "
+                    f"{escape(difference.left)!s} → {escape(difference.right)!s}"
+                )
+        out.rule("curl")
+        for target in pair:
+            out.print(f"# {target.name}")
+            out.print(escape(curl(request, target, config.redact)), soft_wrap=True)
+    return EXIT_OK
