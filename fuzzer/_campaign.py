@@ -5,22 +5,20 @@ is found, so an interrupted campaign keeps everything it found.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
 from fuzzer import _store
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
-from fuzzer._errors import ConfigError, TargetUnreachable
-from fuzzer._model import Case, Finding, Outcome, Target
+from fuzzer._errors import ConfigError
+from fuzzer._model import Case, Finding, Target
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
-from fuzzer._send import Transport
+from fuzzer._send import Transport, probe_health
 from strategies import CaseSpace, KindSpec, cases, load_roster
 
 MODES = ("valid", "mutated", "adversarial")
@@ -50,23 +48,6 @@ class CampaignOutcome:
     @property
     def new_classes(self) -> int:
         return sum(1 for f in self.report.findings if not f.known)
-
-
-def check_loopback(targets: Sequence[Target], allow_remote: bool) -> None:
-    """Targets outside loopback need an explicit opt-in: the fuzzer sends hostile input at volume."""
-    for target in targets:
-        host = urlsplit(target.url).hostname or ""
-        if allow_remote or host == "localhost":
-            continue
-        try:
-            if ipaddress.ip_address(host).is_loopback:
-                continue
-        except ValueError:
-            pass
-        raise ConfigError(
-            f"target {target.name} at {target.url} is not on loopback; parity-fuzz sends hostile input at volume, "
-            "pass --allow-remote if you mean it"
-        )
 
 
 def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
@@ -113,14 +94,6 @@ def case_strategy(config: Config, modes: Sequence[str], kinds: Sequence[str]) ->
     return cases(build_space(config, kinds), modes=list(modes))
 
 
-def probe_health(transport: Transport, config: Config) -> None:
-    """Both targets must answer something at start; otherwise exit 2 naming the runtime and the cause."""
-    for index, target in enumerate(transport.targets):
-        answer = transport.get(index, config.health)
-        if answer.outcome is not Outcome.OK:
-            raise TargetUnreachable(target.name, target.url, answer.detail or answer.outcome.value)
-
-
 class _Saver(Observer):
     """Saves each confirmed new class as soon as the engine reports it, then passes the news on."""
 
@@ -164,7 +137,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     with Transport(
         plan.targets, timeout=plan.timeout, workers=plan.workers, extra_headers=plan.config.headers
     ) as transport:
-        probe_health(transport, plan.config)
+        probe_health(transport, plan.config.health)
         engine = Engine(
             transport,
             strategy,

@@ -23,20 +23,34 @@ from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, Sig
 _QUOTED = re.compile(r"""`[^`]*`|"(?:[^"\\]|\\.)*"|'[^']*'""")
 _NUMBER = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
+_PATH = re.compile(r"\b[a-z_]\w*(?:\.\w+|\[n\])+")
 TEMPLATE_LIMIT = 120
 
 
 def template(text: str) -> str:
-    """`Failed ... unknown variant `x` at line 1 column 9` → `failed ... unknown variant _ at line N column N`."""
+    """A message without what varies from case to case.
+
+    `Failed to deserialize ...: fills[0].name: invalid type: integer `1`, expected a string at line 1 column 9`
+    → `failed to deserialize ...: invalid type: integer _, expected a string at line N column N`: quoted text and
+    numbers go, and so do the one-word segments between colons (field paths such as `fills[0].name`).
+    """
     text = _QUOTED.sub("_", text)
     text = _NUMBER.sub("N", text)
     text = _SPACE.sub(" ", text).strip().lower()
-    return text[:TEMPLATE_LIMIT]
+    text = _PATH.sub("_", text)
+    segments = text.split(": ")
+    if len(segments) > 2:
+        segments = [segments[0], *(s for s in segments[1:-1] if " " in s), segments[-1]]
+    return ": ".join(segments)[:TEMPLATE_LIMIT]
 
 
-def _part(kind: DiffKind, pattern: str, detail: str, left: str, right: str) -> str:
+def _part(kind: DiffKind, pattern: str, detail: str, left: str, right: str, level: Level) -> str:
+    if kind is DiffKind.BYTES and level is Level.SEMANTIC:
+        return f"{pattern or '/'}:{kind.value}"  # same status, two framework texts: one class, whatever they say
     if kind is DiffKind.BYTES or (kind is DiffKind.TYPE and "text" in detail):
-        return f"{pattern or '/'}:{kind.value}:{detail}:{template(left)}|{template(right)}"
+        forms = detail.split(" vs ")
+        texts = [template(text) if form == "text" else form for form, text in zip(forms, (left, right), strict=False)]
+        return f"{pattern or '/'}:{kind.value}:{'|'.join(texts)}"
     if kind is DiffKind.TYPE:
         return f"{pattern or '/'}:{kind.value}:{detail}"
     if kind is DiffKind.CONTENT_TYPE:
@@ -54,8 +68,17 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
     for difference in comparison.differences:
         if difference.kind in (DiffKind.STATUS, DiffKind.OUTCOME):
             continue
-        parts.add(_part(difference.kind, difference.pattern, difference.detail, difference.left, difference.right))
-    if comparison.level in (Level.STATUS, Level.SEMANTIC):
+        parts.add(
+            _part(
+                difference.kind,
+                difference.pattern,
+                difference.detail,
+                difference.left,
+                difference.right,
+                comparison.level,
+            )
+        )
+    if comparison.level is Level.SEMANTIC:
         parts.update(_key(key) for key in comparison.keys)
     ordered = tuple(sorted(parts))
     key = " ".join([f"{statuses[0]}|{statuses[1]}", comparison.level.value, *ordered])

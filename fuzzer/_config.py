@@ -27,13 +27,16 @@ X-Api-Key = "${PARITY_API_KEY}"
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fuzzer._adapters import AdapterRule, adapter_named
 from fuzzer._compare import ComparePolicy, split_pointer
@@ -68,7 +71,7 @@ class Config:
         default_factory=lambda: ComparePolicy(
             ignore=("/elapsed_ms",),
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
-            key_paths=("/error/kind", "/error/field"),
+            key_paths=("/error/kind",),
         )
     )
     kinds: tuple[KindFiles, ...] = (
@@ -152,7 +155,10 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             if "kinds" in table
             else defaults.kinds
         )
-        headers, from_env = _headers(table.get("headers", {}))
+        try:
+            headers, from_env = _headers(table.get("headers", {}))
+        except ConfigError as err:
+            raise ConfigError(f"config {path}: {err}") from err
         secret = ALWAYS_SECRET | {str(h).lower() for h in table.get("secret_headers", [])} | from_env
         timeout = float(table.get("timeout", defaults.timeout))
         workers = int(table.get("workers", defaults.workers))
@@ -247,3 +253,20 @@ def _headers(table: dict[str, str]) -> tuple[tuple[tuple[str, str], ...], set[st
             text = _ENV.sub(expand, text)
         headers.append((str(key), text))
     return tuple(headers), from_env
+
+
+def check_loopback(targets: Sequence[Target], allow_remote: bool) -> None:
+    """Targets outside loopback need an explicit opt-in: the fuzzer sends hostile input at volume."""
+    for target in targets:
+        host = urlsplit(target.url).hostname or ""
+        if allow_remote or host == "localhost":
+            continue
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                continue
+        except ValueError:
+            pass
+        raise ConfigError(
+            f"target {target.name} at {target.url} is not on loopback; parity-fuzz sends hostile input at volume, "
+            "pass --allow-remote if you mean it"
+        )

@@ -17,7 +17,8 @@ INLINE_LIMIT = 64 * 1024
 
 
 def shell_bytes(data: bytes) -> str:
-    """Bash ANSI-C quoting (`$'...'`) that reproduces `data` exactly, whatever bytes it holds."""
+    """Bash ANSI-C quoting (`$'...'`) that reproduces `data` exactly; bash cannot hold NUL, so `curl()` pipes
+    bodies with NUL bytes through `base64 -d` instead."""
     out = []
     for byte in data:
         char = chr(byte)
@@ -44,6 +45,9 @@ def curl(request: WireRequest, target: Target, redact: Redact) -> str:
         parts += ["-H", shell_word("Content-Type:")]  # curl would add one; the case has none
     if len(request.body) > INLINE_LIMIT:
         parts += ["--data-binary", "@body.bin", f"  # the {len(request.body)}-byte body: save it as body.bin"]
+    elif b"\0" in request.body:  # a shell word cannot hold NUL: pipe the exact bytes in
+        encoded = base64.b64encode(request.body).decode("ascii")
+        return f"printf %s {encoded} | base64 -d | " + " ".join([*parts, "--data-binary", "@-"])
     else:
         parts += ["--data-binary", shell_bytes(request.body)]
     return " ".join(parts)
@@ -63,7 +67,7 @@ def parity_sh_line(case: Case) -> str:
     return '"' + re.sub(r'([\\"$`])', r"\\\1", line) + '"'
 
 
-PYTEST_TEMPLATE = '''"""Standalone parity check exported by parity-fuzz: {label}. Needs only pytest and httpx.
+PYTEST_TEMPLATE = '''"""Standalone parity check exported by parity-fuzz. Needs only pytest and httpx.
 
 Set {env_a} and {env_b} to the two runtimes' base URLs.
 """
@@ -74,6 +78,7 @@ import os
 
 import httpx
 
+LABEL = {label!r}
 BODY = base64.b64decode({body!r})
 HEADERS = {headers!r}
 PATH = {path!r}

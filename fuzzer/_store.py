@@ -96,7 +96,12 @@ def _compact(value: JSON) -> bytes:
 
 def decode_body(record: dict[str, Any], where: str) -> bytes:
     if "body" in record:
-        return _compact(record["body"])
+        try:
+            return _compact(record["body"])
+        except (UnicodeEncodeError, ValueError) as err:
+            raise CaseFileError(
+                where, f"request body cannot be encoded as JSON ({err}); use body_text or body_base64"
+            ) from err
     if "body_text" in record:
         return str(record["body_text"]).encode("utf-8", "surrogatepass")
     if "body_base64" in record:
@@ -275,7 +280,10 @@ def write_case(folder: Path, stored: StoredCase, redact: Any = None) -> tuple[Pa
     """Save `stored` under a content-derived name. Returns (path, True) when written, (path, False) when the
     same case was already there. Never replaces a different file."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = dumps(stored, redact)
+    if redact is not None:  # name and compare the case as it is stored: with its secrets redacted
+        request = stored.case.request
+        stored = replace(stored, case=replace(stored.case, request=replace(request, headers=redact(request.headers))))
+    text = dumps(stored)
     full = content_hash(stored.case.request)
     for length in (8, 16, 64):
         path = folder / f"{slug(stored.case.label)}-{full[:length]}.json"

@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from fuzzer import _store
-from fuzzer._campaign import probe_health
 from fuzzer._classify import classify
 from fuzzer._compare import compare
 from fuzzer._config import parse_targets
@@ -20,7 +19,7 @@ from fuzzer._export import curl, parity_sh_line, pytest_file
 from fuzzer._replay import Verdict, replay, tally, unreadable
 from fuzzer._report import Row as ReportRow
 from fuzzer._report import junit_xml, replay_json, replay_markdown, table, write_atomic
-from fuzzer._send import Transport
+from fuzzer._send import Transport, probe_health
 from fuzzer._store import MATCH, Expectation
 from fuzzer._validate_case import schema_errors
 from fuzzer.cli._main import State, cli, config_option, resolved_targets, target_options
@@ -113,7 +112,7 @@ def promote(
         resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair,
         Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport,
     ):
-        probe_health(transport, config)
+        probe_health(transport, config.health)
         for case in stored:
             if case.expect.outcome == MATCH:
                 state.out.print(f"{case.path}: already expects a match")

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from fuzzer import _store
-from fuzzer._campaign import MODES, CampaignOutcome, CampaignPlan, probe_health, run_campaign
+from fuzzer._campaign import MODES, CampaignOutcome, CampaignPlan, run_campaign
 from fuzzer._classify import classify
 from fuzzer._compare import compare
 from fuzzer._engine import EngineSettings, Observer
@@ -19,7 +19,7 @@ from fuzzer._errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, TargetUnreacha
 from fuzzer._export import curl
 from fuzzer._model import Exchange, Finding, Response
 from fuzzer._report import body_text
-from fuzzer._send import Transport
+from fuzzer._send import Transport, probe_health
 from fuzzer.cli._main import State, cli, comma_list, config_option, resolved_targets, target_options
 
 
@@ -74,7 +74,7 @@ class _Live(Observer):
 @click.option(
     "--batch",
     type=click.IntRange(min=1, max=64),
-    default=8,
+    default=1,
     show_default=True,
     help="Cases per Hypothesis example (shrinking reduces a batch to one case).",
 )
@@ -209,7 +209,7 @@ def show(
         responses: tuple[Response, Response]
         try:
             with Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport:
-                probe_health(transport, config)
+                probe_health(transport, config.health)
                 exchange = transport.exchange(stored.case)
                 responses = exchange.responses
                 source = "live"

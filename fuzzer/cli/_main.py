@@ -17,8 +17,7 @@ import click
 from rich.console import Console
 
 from fuzzer import _runtimes
-from fuzzer._campaign import check_loopback
-from fuzzer._config import Config, load_config, parse_targets
+from fuzzer._config import Config, check_loopback, load_config, parse_targets
 from fuzzer._errors import EXIT_INTERRUPTED, EXIT_USAGE, ParityError
 from fuzzer._model import Target
 

@@ -1,0 +1,148 @@
+"""Throughput of parity-fuzz on the bundled reference runtimes (a script, not a test).
+
+Prints, from one run on this machine:
+  - the transport ceiling: the fuzzer's own client sending pre-built cases to both runtimes;
+  - the fuzzer's steady campaign rate: cases/s with every class already known (generate, send, compare);
+  - the cold campaign rate: the same with shrinking of every new class included;
+  - the ratio of the steady rate to the ceiling, and peak RSS;
+  - Schemathesis on the same endpoint and schema, when it is installed.
+
+    python bench/throughput.py [-n 3000] [--workers 8] [--batch 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from fuzzer._campaign import case_strategy
+from fuzzer._config import Config
+from fuzzer._engine import Engine, EngineSettings
+from fuzzer._model import Case
+from fuzzer._runtimes import reference
+from fuzzer._send import Transport
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prebuilt(strategy: st.SearchStrategy[Case], count: int) -> list[Case]:
+    drawn: list[Case] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(case: Case) -> None:
+        drawn.append(case)
+
+    collect()
+    return drawn[:count]
+
+
+def ceiling(transport: Transport, cases: list[Case], batch: int) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(cases), batch):
+        transport.exchange_many(cases[start : start + batch])
+    return len(cases) / (time.perf_counter() - started)
+
+
+def campaign(
+    transport: Transport,
+    strategy: st.SearchStrategy[Case],
+    config: Config,
+    known: frozenset[str],
+    examples: int,
+    batch: int,
+    seed: int,
+) -> tuple[float, Engine]:
+    engine = Engine(
+        transport, strategy, config.policy, known, EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1)
+    )
+    result = engine.run()
+    return result.examples / result.elapsed_s, engine
+
+
+def schemathesis_rate(url: str, examples: int) -> str:
+    if importlib.util.find_spec("schemathesis") is None or shutil.which("schemathesis") is None:
+        return "not installed (pip install schemathesis to compare)"
+    envelope = json.loads((ROOT / "strategies" / "schemas" / "envelope.json").read_text())
+    envelope.pop("$schema", None)
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "validate", "version": "1"},
+        "paths": {
+            "/v1/validate": {
+                "post": {
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": envelope}}},
+                    "responses": {"200": {"description": "valid"}, "422": {"description": "invalid"}},
+                }
+            }
+        },
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "openapi.json"
+        path.write_text(json.dumps(spec))
+        command = [
+            "schemathesis",
+            "run",
+            str(path),
+            "--url",
+            url,
+            "--max-examples",
+            str(examples),
+            "--checks",
+            "not_a_server_error",
+        ]
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        elapsed = time.perf_counter() - started
+    return f"{examples / elapsed:,.0f} cases/s ({examples} max examples, one runtime, wall clock incl. start-up)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--examples", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    config = Config()
+    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), ())
+
+    print(f"parity-fuzz throughput · {args.examples} examples · workers {args.workers} · batch {args.batch}")
+    cases = prebuilt(strategy, args.examples)
+    with reference() as pair, Transport(pair, workers=args.workers) as transport:
+        limit = ceiling(transport, cases, args.batch)
+        print(f"transport ceiling      {limit:8,.0f} cases/s   (pre-built cases, both runtimes, same client)")
+        cold, engine = campaign(transport, strategy, config, frozenset(), args.examples, args.batch, args.seed)
+        print(
+            f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.findings)} classes found and shrunk, "
+            f"{engine.shrink_calls} shrink calls)"
+        )
+        known = frozenset(sig.digest for sig in engine.classes)
+        steady, _ = campaign(transport, strategy, config, known, args.examples, args.batch, args.seed + 1)
+        print(f"steady campaign        {steady:8,.0f} cases/s   (every class already known)")
+        print(f"steady / ceiling       {steady / limit:8.2f}")
+        print(f"schemathesis           {schemathesis_rate(pair[0].url, min(args.examples, 1000))}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS (fuzzer)      {peak:8,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

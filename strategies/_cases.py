@@ -1,0 +1,50 @@
+"""`cases`: the one strategy the engine draws from, combining the modes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from fuzzer._model import Case
+from strategies._adversarial import adversarial_cases
+from strategies._formats import contract_formats
+from strategies._mutated import mutated_cases
+from strategies._space import CaseSpace, KindSpec
+from strategies._valid import valid_cases
+
+MODES = ("valid", "mutated", "adversarial")
+"""In shrinking order: a failure reproduced by a valid case is preferred to a mutated one, and so on."""
+
+
+def cases(space: CaseSpace, modes: Sequence[str] = MODES) -> st.SearchStrategy[Case]:
+    """Cases of the given modes (combined in the order valid, mutated, adversarial, whatever order given).
+
+    Raises ValueError for an unknown mode, no mode, or a space without kinds.
+    """
+    if isinstance(modes, str):
+        raise ValueError(f"modes must be a sequence of mode names, not the string {modes!r}; try [{modes!r}]")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"unknown mode {unknown[0]!r} in modes={list(modes)!r}; allowed: {', '.join(MODES)}")
+    if not modes:
+        raise ValueError(f"modes is empty; give at least one of {', '.join(MODES)}")
+    _check_space(space)
+    formats = contract_formats(space.roster)
+    builders = {"valid": valid_cases, "mutated": mutated_cases, "adversarial": adversarial_cases}
+    return st.one_of([builders[mode](space, formats) for mode in MODES if mode in modes])
+
+
+def _check_space(space: CaseSpace) -> None:
+    if not isinstance(space, CaseSpace):
+        raise ValueError(f"space must be a CaseSpace (see default_space()), not {type(space).__name__}")
+    if not space.kinds:
+        raise ValueError("space.kinds is empty; give at least one KindSpec")
+    names = [spec.name for spec in space.kinds]
+    if len(set(names)) != len(names):
+        raise ValueError(f"space.kinds names must be distinct, got {names!r}")
+    for spec in space.kinds:
+        if not isinstance(spec, KindSpec):
+            raise ValueError(f"space.kinds holds {spec!r}; every kind must be a KindSpec")
+        if spec.context_required and spec.context_schema is None:
+            raise ValueError(f"kind {spec.name!r}: context_required=True needs a context_schema")

@@ -1,0 +1,232 @@
+"""Mutated cases: a valid draft plus one to three typed mutations, each named in the label.
+
+Mutation kinds, simplest first (shrinking prefers earlier kinds, fewer mutations and earlier sites):
+
+    drop <path>                      remove the key
+    null <path>                      set the value to null
+    extra <path>.<key>               add an unknown field to an object (`extra <key>` at the envelope)
+    retype <path> to <type>          a value of another JSON type
+    int <path> = <spelling>          boundary integers: 0, -1, 2^31-1, 2^31, 2^53+1, 2^63, 2^64, -0, 2.0, 1e2, 1e400
+    string <path>: <edit>            empty, padded, upper, lower, non-ascii, confusable, fullwidth-digits, nul, long
+    array <path>: <edit>             empty, duplicate, long
+    key-case <path> -> <Key>         rename the key (`fingerprint` -> `Fingerprint`, `kind` -> `KIND`)
+    key-case <path> + <Key>          add the variant key beside the original
+
+Paths read like `kind`, `artifact.fills[0].name`, `context.city`. Labels: `mutated <kind>: <m1>; <m2>`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from types import MappingProxyType
+
+from hypothesis import strategies as st
+
+from fuzzer._model import JSON, Case, RawJSON
+from strategies._paths import Path, replace, set_at, show, sites
+from strategies._schema import Draw, Formats, choose
+from strategies._space import CaseSpace
+from strategies._valid import DraftPlan, case_of
+
+Mutation = Callable[[Draw, JSON, Path, JSON], tuple[JSON, str]]
+
+MAX_MUTATIONS = 3
+
+BOUNDARY_INTEGERS: tuple[int | RawJSON, ...] = (
+    0,
+    -1,
+    2**31 - 1,
+    2**31,
+    2**53 + 1,
+    2**63,
+    2**64,
+    RawJSON("-0"),
+    RawJSON("2.0"),
+    RawJSON("1e2"),
+    RawJSON("1e400"),
+)
+_CONFUSABLE = str.maketrans("aceopxyABCEHKMOPTXW", "асеорхуАВСЕНКМОРТХԜ")
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_LONG = 10_000
+_EXTRA_KEYS = ("extra", "", "__proto__", "x-unknown")
+# JSON texts, parsed at use: every case gets its own (mutable) containers.
+_EXTRA_VALUES = ("1", '"x"', "null", "true", "[]", "{}")
+_TYPES = MappingProxyType(
+    {"string": '"1"', "integer": "1", "number": "1.5", "boolean": "true", "array": "[]", "object": "{}"}
+)
+
+
+def mutated_cases(space: CaseSpace, formats: Formats) -> st.SearchStrategy[Case]:
+    drafts = DraftPlan(space, formats)
+    other_kinds = tuple(spec.name for spec in space.kinds)
+
+    @st.composite
+    def mutated(draw: Draw) -> Case:
+        draft = drafts(draw)
+        envelope = draft.envelope
+        labels = []
+        for _ in range(draw(st.integers(1, MAX_MUTATIONS))):
+            envelope, label = _mutate(draw, envelope, other_kinds)
+            labels.append(label)
+        return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
+
+    return mutated()
+
+
+def _mutate(draw: Draw, envelope: dict[str, JSON], kinds: tuple[str, ...]) -> tuple[JSON, str]:
+    name, applies, mutation = choose(draw, _MUTATIONS)
+    candidates = [(path, value) for path, value in sites(envelope) if applies(path, value)]
+    if name == "extra":
+        candidates.insert(0, ((), envelope))
+    if not candidates:  # e.g. no integer left: add a field to the envelope instead
+        name, mutation, candidates = "extra", _extra, [((), envelope)]
+    path, value = choose(draw, candidates)
+    if name == "key-case":
+        return _key_case(draw, envelope, path, value, kinds)
+    return mutation(draw, envelope, path, value)
+
+
+def _is_key(path: Path, value: JSON) -> bool:
+    return isinstance(path[-1], str)
+
+
+def _any(path: Path, value: JSON) -> bool:
+    return True
+
+
+def _drop(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    def change(container: JSON, step: str | int) -> JSON:
+        del container[step]
+        return container
+
+    return replace(root, path, change), f"drop {show(path)}"
+
+
+def _null(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    return set_at(root, path, None), f"null {show(path)}"
+
+
+def _extra(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    keys = list(_EXTRA_KEYS)
+    if path == () and "context" not in value:
+        keys.insert(0, "context")  # optional and ignored for playbook; unexpected for other kinds
+    key = choose(draw, [k for k in keys if k not in value] or ["extra-2"])
+    extra = json.loads(choose(draw, _EXTRA_VALUES))
+    grown = {**value, key: extra}
+    return set_at(root, path, grown), f"extra {show((*path, key))}"
+
+
+def _type_of(value: JSON) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _retype(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    target = choose(draw, [t for t in _TYPES if t != _type_of(value)])
+    new = json.loads(_TYPES[target])
+    if target == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        new = str(value)  # 3 -> "3": a quoted number
+    elif target == "array" and value is not None:
+        new = [value]  # "x" -> ["x"]: a one-element array
+    return set_at(root, path, new), f"retype {show(path)} to {target}"
+
+
+def _is_int(path: Path, value: JSON) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _integer(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    new = choose(draw, BOUNDARY_INTEGERS)
+    spelled = new.text if isinstance(new, RawJSON) else str(new)
+    return set_at(root, path, new), f"int {show(path)} = {spelled}"
+
+
+def _is_string(path: Path, value: JSON) -> bool:
+    return isinstance(value, str)
+
+
+def _string_edits(value: str) -> dict[str, Callable[[], str]]:
+    return {
+        "empty": lambda: "",
+        "padded": lambda: f" {value} ",
+        "upper": lambda: value.upper() if value.upper() != value else value + "X",
+        "lower": lambda: value.lower() if value.lower() != value else value + "x",
+        "non-ascii": lambda: value + "é",
+        "confusable": lambda: _first_changed(value, _CONFUSABLE) or value + "а",
+        "fullwidth-digits": lambda: (
+            value.translate(_FULLWIDTH) if value != value.translate(_FULLWIDTH) else value + "１"
+        ),
+        "nul": lambda: value + "\x00",
+        "long": lambda: (value or "x") * (_LONG // max(len(value), 1) + 1),
+    }
+
+
+def _first_changed(value: str, table: dict[int, int]) -> str | None:
+    """`value` with only its first character that `table` maps replaced (one confusable letter)."""
+    for index, ch in enumerate(value):
+        if ord(ch) in table:
+            return value[:index] + chr(table[ord(ch)]) + value[index + 1 :]
+    return None
+
+
+def _string(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    edits = _string_edits(value)
+    edit = choose(draw, list(edits))
+    return set_at(root, path, edits[edit]()), f"string {show(path)}: {edit}"
+
+
+def _is_array(path: Path, value: JSON) -> bool:
+    return isinstance(value, list)
+
+
+def _array(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
+    edit = choose(draw, ("empty", "duplicate", "long"))
+    item = value[0] if value else None
+    new = {"empty": [], "duplicate": [*value, item], "long": [*value, *([item] * 1000)]}[edit]
+    return set_at(root, path, new), f"array {show(path)}: {edit}"
+
+
+def _variants(key: str) -> list[str]:
+    head, *rest = key.split("_")
+    camel = head + "".join(part.capitalize() for part in rest)
+    options = [key.capitalize(), key.upper(), camel, key.title().replace("_", "")]
+    return [v for v in dict.fromkeys(options) if v != key] or [key + "_"]
+
+
+def _key_case(draw: Draw, root: JSON, path: Path, value: JSON, kinds: tuple[str, ...] = ()) -> tuple[JSON, str]:
+    key = str(path[-1])
+    variant = choose(draw, _variants(key))
+    add = draw(st.booleans())
+    if add and path == ("kind",):  # beside the original `kind`, another kind's name
+        value = next((k for k in kinds if k != value), value)
+
+    def change(container: JSON, step: str | int) -> JSON:
+        if add:
+            return {**container, variant: value}
+        return {(variant if k == step else k): v for k, v in container.items()}
+
+    return replace(root, path, change), f"key-case {show(path)} {'+' if add else '->'} {variant}"
+
+
+_MUTATIONS: tuple[tuple[str, Callable[[Path, JSON], bool], Mutation], ...] = (
+    ("drop", _is_key, _drop),
+    ("null", _any, _null),
+    ("extra", lambda path, value: isinstance(value, dict), _extra),
+    ("retype", _any, _retype),
+    ("int", _is_int, _integer),
+    ("string", _is_string, _string),
+    ("array", _is_array, _array),
+    ("key-case", _is_key, _key_case),
+)

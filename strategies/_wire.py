@@ -1,0 +1,100 @@
+"""JSON to bytes, exactly: compact canonical encoding plus verbatim `RawJSON` tokens.
+
+`encode_json` has `json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)` semantics,
+encoded as UTF-8, with two additions a wire-level fuzzer needs:
+
+- a `RawJSON` anywhere in the value is written verbatim. Its text is UTF-8 encoded; a character in
+  U+DC80..U+DCFF stands for the raw byte 0x80..0xFF (Python's `surrogateescape` convention), so a token can
+  carry invalid UTF-8, and any other lone surrogate is written as its (invalid) 3-byte UTF-8 form;
+- a lone surrogate in an ordinary Python string is written as a `\\udXXX` escape, so the value still
+  produces bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from fuzzer._model import JSON, RawJSON
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode_json(value: JSON) -> bytes:
+    """The compact UTF-8 encoding of `value`, with `RawJSON` tokens written verbatim."""
+    try:
+        text = _ENCODER.encode(value)
+    except TypeError:
+        return b"".join(_chunks(value))
+    return _utf8(text)
+
+
+def raw_object(members: Iterable[tuple[str, JSON]]) -> RawJSON:
+    """An object written member by member, in order: the only way to put a duplicate key on the wire."""
+    parts = [b"{"]
+    for index, (key, value) in enumerate(members):
+        if index:
+            parts.append(b",")
+        parts += [encode_json(key), b":", encode_json(value)]
+    parts.append(b"}")
+    return RawJSON(b"".join(parts).decode("utf-8", "surrogateescape"))
+
+
+def raw_bytes(data: bytes) -> RawJSON:
+    """A token whose wire form is exactly `data` (which may be invalid UTF-8)."""
+    return RawJSON(data.decode("utf-8", "surrogateescape"))
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
+def _raw(token: RawJSON) -> bytes:
+    try:
+        return token.text.encode("utf-8")
+    except UnicodeEncodeError:
+        return b"".join(_raw_char(ch) for ch in token.text)
+
+
+def _raw_char(ch: str) -> bytes:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return bytes([code - 0xDC00])
+    return ch.encode("utf-8", "surrogatepass")
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None or isinstance(key, int | float):
+        return _ENCODER.encode(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _chunks(value: JSON) -> Iterable[bytes]:
+    if isinstance(value, RawJSON):
+        yield _raw(value)
+    elif isinstance(value, dict):
+        yield b"{"
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                yield b","
+            yield _utf8(_ENCODER.encode(_key(key)))
+            yield b":"
+            yield from _chunks(item)
+        yield b"}"
+    elif isinstance(value, list | tuple):
+        yield b"["
+        for index, item in enumerate(value):
+            if index:
+                yield b","
+            yield from _chunks(item)
+        yield b"]"
+    else:
+        yield _utf8(_ENCODER.encode(value))
