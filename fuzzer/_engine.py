@@ -3,7 +3,11 @@
 Why it is shaped like this (see docs/engine.md for the measurements):
 
 - Hypothesis stops generating soon after a test fails, so one `@given` run that raises on every divergence
-  cannot run N examples. The campaign is a loop of *runs*; each run gets the budget that is left.
+  cannot run N examples. The campaign is a loop of *runs* over fixed *segments* of `segment` examples, each
+  segment with its own seed derived from the campaign seed. A run that finds a new class stops there; the next
+  run starts the same segment again, re-draws (without sending) the examples already done, and goes on after
+  them. Hypothesis's generation does not depend on the outcome of examples that pass, so a campaign sends the
+  same N cases whatever the corpus already knows: re-running a campaign with the same seed adds nothing new.
 - A run raises only for a signature no one knows yet. With `report_multiple_bugs=False` Hypothesis then stops
   generating at once, shrinks that failure, and replays the minimal case once more. During shrinking only the
   run's *target* signature raises, so the shrinker cannot slip to another class. Other new signatures seen
@@ -23,12 +27,13 @@ from __future__ import annotations
 
 import random
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky, FlakyFailure
+from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.reporting import with_reporter
 
 from fuzzer._classify import classify
@@ -45,12 +50,15 @@ class EngineSettings:
     confirm: int = 3
     max_seconds: float | None = None
     max_shrink_calls: int = 2000
+    segment: int = 200
 
     def __post_init__(self) -> None:
         if self.examples < 0:
             raise ValueError(f"examples={self.examples} must be at least 0")
         if not 1 <= self.batch <= 64:
             raise ValueError(f"batch={self.batch} must be between 1 and 64")
+        if self.segment < 1:
+            raise ValueError(f"segment={self.segment} must be at least 1")
         if self.confirm < 0:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
 
@@ -109,6 +117,8 @@ class _Run:
     reproducer: Divergence | None = None
     shrink_calls: int = 0
     side: set[Signature] = field(default_factory=set)
+    resume: int = 0  # generation calls of this segment already done by earlier runs
+    calls: int = 0  # generation calls of this segment so far, replayed ones included
     answers: dict[WireRequest, Divergence | None] = field(default_factory=dict)
 
 
@@ -143,21 +153,25 @@ class Engine:
     def run(self) -> EngineResult:
         started = time.monotonic()
         campaign_seed = self.settings.seed if self.settings.seed is not None else random.getrandbits(32)
-        rng = random.Random(campaign_seed)
         if self.settings.max_seconds is not None:
             self._deadline = started + self.settings.max_seconds
         interrupted = stopped_by_time = False
         side: set[Signature] = set()
+        segment, resume = 0, 0
         try:
             while self.examples < self.settings.examples:
                 if self._out_of_time():
                     stopped_by_time = True
                     break
                 before = self.examples
-                run = self._run_once(rng.getrandbits(64))
+                run = self._run_once(_segment_seed(campaign_seed, segment), resume)
                 side |= run.side
-                if self.examples == before and run.target is None:
+                if run.target is not None:
+                    resume = run.calls  # same segment again, after the example that found the class
+                elif self.examples == before:
                     break  # the strategy cannot produce more distinct cases
+                else:
+                    segment, resume = segment + 1, 0
         except KeyboardInterrupt:
             interrupted = True
         return EngineResult(
@@ -178,14 +192,13 @@ class Engine:
 
     # ------------------------------------------------------------ one Hypothesis run
 
-    def _run_once(self, run_seed: int) -> _Run:
+    def _run_once(self, run_seed: int, resume: int) -> _Run:
         self.runs += 1
-        state = _Run()
-        budget = self.settings.examples - self.examples
+        state = _Run(resume=resume)
 
         @seed(run_seed)
         @settings(
-            max_examples=max(budget, 1),
+            max_examples=self.settings.segment,
             database=None,
             deadline=None,
             derandomize=False,
@@ -200,7 +213,8 @@ class Engine:
             self._probe(state, cases)
 
         try:
-            with with_reporter(_silent):
+            with with_reporter(_silent), warnings.catch_warnings():
+                warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr" of a 2 MiB body
                 probe()
         except _BudgetSpent:
             pass
@@ -218,6 +232,9 @@ class Engine:
             self._shrink_step(state, cases)
 
     def _generate(self, state: _Run, cases: list[Case]) -> None:
+        state.calls += 1
+        if state.calls <= state.resume:
+            return  # replaying the segment up to where the last run stopped: drawn again, not sent again
         left = self.settings.examples - self.examples
         if left <= 0 or self._out_of_time():
             raise _BudgetSpent
@@ -326,6 +343,10 @@ class Engine:
             Finding(f.signature, f.reproducer, self.classes[f.signature].count, False, f.shrunk, f.confirmations)
             for f in self.findings.values()
         ]
+
+
+def _segment_seed(campaign_seed: int, segment: int) -> int:
+    return random.Random(f"{campaign_seed}:{segment}").getrandbits(64)
 
 
 def _raise_new_class(signature: Signature) -> NoReturn:

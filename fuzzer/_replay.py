@@ -58,6 +58,15 @@ class Judged:
     def signature(self) -> str | None:
         return self.divergence.signature.digest if self.divergence else None
 
+    @property
+    def agrees(self) -> bool:
+        """Both runtimes answered, and alike."""
+        return self.exchange is not None and self.divergence is None and self.verdict is not Verdict.ERROR
+
+    @property
+    def status_match(self) -> bool:
+        return self.verdict is not Verdict.ERROR and self.statuses[0] == self.statuses[1]
+
     def fails(self, strict: bool = False) -> bool:
         return self.verdict in FAILING or (strict and self.verdict is Verdict.KNOWN)
 

@@ -241,13 +241,10 @@ _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 def replay_markdown(targets: tuple[Target, Target], judged: Sequence[Judged], date: str) -> str:
     a, b = targets
-    rows = [
-        Row(j.label, j.statuses, j.divergence is None and j.exchange is not None, (j.verdict.value, j.detail))
-        for j in judged
-    ]
+    rows = [Row(j.label, j.statuses, j.agrees, (j.verdict.value, j.detail)) for j in judged]
     counts = tally(judged)
-    body_matches = sum(1 for row in rows if row.body_match)
-    status_matches = sum(1 for row in rows if row.statuses[0] == row.statuses[1] and row.statuses[0] != "-")
+    body_matches = sum(1 for j in judged if j.agrees)
+    status_matches = sum(1 for j in judged if j.status_match)
     lines = [
         f"# Corpus replay — {a.name} vs {b.name}",
         "",

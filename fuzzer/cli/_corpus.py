@@ -63,14 +63,14 @@ def replay_command(
         Transport(pair, timeout=config.timeout, workers=config.workers, extra_headers=config.headers) as transport,
     ):
         judged = replay(cases, transport, config.policy) + unreadable(errors)
-    rows = [ReportRow(j.label, j.statuses, j.divergence is None and j.exchange is not None) for j in judged]
+    rows = [ReportRow(j.label, j.statuses, j.agrees) for j in judged]
     state.out.print(table(pair, rows), markup=False, highlight=False)
     for j in judged:
         colour = _COLOURS[j.verdict]
         state.out.print(f"[{colour}]{j.verdict.value:<9}[/{colour}] {escape(j.label)}  [dim]{escape(j.detail)}[/dim]")
     counts = tally(judged)
-    status_match = sum(1 for row in rows if row.statuses[0] == row.statuses[1] != "-")
-    body_match = sum(1 for row in rows if row.body_match)
+    status_match = sum(1 for j in judged if j.status_match)
+    body_match = sum(1 for j in judged if j.agrees)
     outcomes = " · ".join(f"{n} {name}" for name, n in counts.items() if n)
     state.out.print(
         f"Tally: {status_match}/{len(rows)} status match · {body_match}/{len(rows)} body match · {outcomes}"
