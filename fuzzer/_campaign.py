@@ -6,7 +6,7 @@ is found, so an interrupted campaign keeps everything it found.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ class CampaignPlan:
     timeout: float = 5.0
     report_md: Path | None = None
     report_json: Path | None = None
+    restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
 
 
 @dataclass
@@ -145,6 +146,8 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
             frozenset(known),
             plan.engine,
             _Saver(plan.corpus / "found", plan.config, observer, saved),
+            health=plan.config.health,
+            restart=plan.restart,
         )
         result = engine.run()
     paths = {digest: str(path) for digest, path in saved.items()}
@@ -164,6 +167,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         flaky=tuple(result.flaky),
         errors=tuple(result.errors) + tuple(str(e) for e in errors),
         interrupted=result.interrupted,
+        crashed=result.crashed,
         shrink_calls=result.shrink_calls,
         date=_store.now(),
     )

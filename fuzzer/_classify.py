@@ -82,8 +82,11 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
         parts.update(_key(key) for key in comparison.keys)
     ordered = tuple(sorted(parts))
     key = " ".join([f"{statuses[0]}|{statuses[1]}", comparison.level.value, *ordered])
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-    return Signature(statuses=statuses, level=comparison.level, parts=ordered, key=key, digest=digest)
+    return Signature(statuses=statuses, level=comparison.level, parts=ordered, key=key, digest=digest_of(key))
+
+
+def digest_of(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _key(key: str) -> str:

@@ -28,6 +28,8 @@ from __future__ import annotations
 import random
 import time
 import warnings
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -36,9 +38,22 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.reporting import with_reporter
 
-from fuzzer._classify import classify
+from fuzzer._classify import classify, digest_of, signature_of
 from fuzzer._compare import ComparePolicy, compare
-from fuzzer._model import Case, Divergence, Finding, Signature, WireRequest
+from fuzzer._errors import ParityError
+from fuzzer._model import (
+    Case,
+    Comparison,
+    Difference,
+    DiffKind,
+    Divergence,
+    Exchange,
+    Finding,
+    Level,
+    Outcome,
+    Signature,
+    WireRequest,
+)
 from fuzzer._send import Transport
 
 
@@ -62,6 +77,9 @@ class EngineSettings:
         if self.confirm < 0:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
 
+
+RECENT = 16
+"""Cases remembered as the candidates when a runtime dies."""
 
 ANSWER_CACHE = 4096
 """Requests remembered while one class is shrunk (bounded, so memory stays flat)."""
@@ -101,10 +119,21 @@ class EngineResult:
     unpursued: int = 0
     interrupted: bool = False
     stopped_by_time: bool = False
+    crashed: str | None = None  # which runtime died, and after how many examples
 
 
 class _NewClass(Exception):
     """Raised into Hypothesis for the run's target signature only."""
+
+
+class _RuntimeDied(BaseException):
+    """A runtime stopped answering, even its health check: not a test failure, the end of the campaign."""
+
+    def __init__(self, index: int, detail: str, exchange: Exchange) -> None:
+        super().__init__(detail)
+        self.index = index
+        self.detail = detail
+        self.exchange = exchange
 
 
 class _BudgetSpent(BaseException):
@@ -131,6 +160,9 @@ class Engine:
         known: frozenset[str],
         settings_: EngineSettings,
         observer: Observer | None = None,
+        *,
+        health: str = "/health",
+        restart: Callable[[str], None] | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -147,6 +179,10 @@ class Engine:
         self.shrink_calls = 0
         self.runs = 0
         self._deadline: float | None = None
+        self.health = health
+        self.restart = restart
+        self.recent: deque[Case] = deque(maxlen=RECENT)
+        self.crashed: str | None = None
 
     # ------------------------------------------------------------ public
 
@@ -172,6 +208,8 @@ class Engine:
                     break  # the strategy cannot produce more distinct cases
                 else:
                     segment, resume = segment + 1, 0
+        except _RuntimeDied as death:
+            self._settle_crash(death)
         except KeyboardInterrupt:
             interrupted = True
         return EngineResult(
@@ -188,6 +226,7 @@ class Engine:
             unpursued=len({s for s in side if not self._is_known(s)}),
             interrupted=interrupted,
             stopped_by_time=stopped_by_time,
+            crashed=self.crashed,
         )
 
     # ------------------------------------------------------------ one Hypothesis run
@@ -283,12 +322,65 @@ class Engine:
 
     def _judge(self, cases: list[Case]) -> list[tuple[Case, Divergence | None]]:
         judged: list[tuple[Case, Divergence | None]] = []
-        for exchange in self.transport.exchange_many(cases) if cases else []:
+        exchanges = self.transport.exchange_many(cases) if cases else []
+        self._watch(exchanges)
+        for exchange in exchanges:
             try:
                 judged.append((exchange.case, classify(exchange, compare(exchange, self.policy))))
             except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
                 self.errors.append(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
         return judged
+
+    # ------------------------------------------------------------ runtimes that die
+
+    def _watch(self, exchanges: list[Exchange]) -> None:
+        """A side that did not answer is asked for its health; a dead runtime ends the campaign."""
+        self.recent.extend(exchange.case for exchange in exchanges)
+        for exchange in exchanges:
+            for index, response in enumerate(exchange.responses):
+                if response.outcome is not Outcome.OK and not self._healthy(index):
+                    raise _RuntimeDied(index, response.detail or response.outcome.value, exchange)
+
+    def _healthy(self, index: int) -> bool:
+        return self.transport.get(index, self.health).outcome is Outcome.OK
+
+    def _settle_crash(self, death: _RuntimeDied) -> None:
+        """Keep the last cases sent before the death as a crash reproducer; with a way to restart the runtime,
+        find the case that kills it and confirm it kills it again."""
+        target = self.transport.targets[death.index]
+        self.crashed = (
+            f"{target.name} at {target.url} stopped answering after {self.examples} examples ({death.detail})"
+        )
+        self.observer.stage(self.crashed)
+        culprit, confirmations = death.exchange, 0
+        if self.restart is not None:
+            try:
+                culprit, confirmations = self._find_killer(death.index, target.name, death.exchange)
+            except ParityError as err:
+                self.errors.append(f"restarting {target.name} to confirm the crash failed: {err}")
+        divergence = Divergence(culprit, crash_comparison(culprit), crash_signature(culprit))
+        self.classes.setdefault(divergence.signature, _Class(divergence)).count += 1
+        finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
+        self.findings[divergence.signature] = finding
+        self.observer.found(finding)
+
+    def _find_killer(self, index: int, name: str, last: Exchange) -> tuple[Exchange, int]:
+        restart = self.restart
+        assert restart is not None
+        for case in reversed(list(self.recent)):  # the most recent first: usually the culprit
+            restart(name)
+            exchange = self.transport.exchange(case)
+            if self._healthy(index):
+                continue
+            confirmations = 1
+            for _ in range(max(self.settings.confirm - 1, 0)):
+                restart(name)
+                self.transport.exchange(case)
+                confirmations += 0 if self._healthy(index) else 1
+            restart(name)
+            return exchange, confirmations
+        restart(name)
+        return last, 0
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -339,10 +431,19 @@ class Engine:
 
     def final_findings(self) -> list[Finding]:
         """New findings with their final counts (a class keeps being counted after it was found)."""
-        return [
-            Finding(f.signature, f.reproducer, self.classes[f.signature].count, False, f.shrunk, f.confirmations)
-            for f in self.findings.values()
-        ]
+        return [replace(f, count=self.classes[f.signature].count) for f in self.findings.values()]
+
+
+def crash_comparison(exchange: Exchange) -> Comparison:
+    left, right = exchange.responses
+    return Comparison((Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),), Level.TRANSPORT)
+
+
+def crash_signature(exchange: Exchange) -> Signature:
+    """A crash's class: which side died and how its last request ended (`crash` marks it apart)."""
+    base = signature_of(exchange, crash_comparison(exchange))
+    key = base.key + " crash"
+    return Signature(base.statuses, base.level, (*base.parts, "crash"), key, digest_of(key))
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:

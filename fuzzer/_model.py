@@ -194,3 +194,4 @@ class Finding:
     known: bool
     shrunk: bool
     confirmations: int
+    crash: bool = False  # a runtime died on (or right after) this case

@@ -110,6 +110,7 @@ class CampaignReport:
     interrupted: bool
     shrink_calls: int
     date: str
+    crashed: str | None = None
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -137,6 +138,11 @@ def campaign_markdown(report: CampaignReport) -> str:
         f"**{a.name}:** `{a.url}` · **{b.name}:** `{b.url}`",
         f"**Examples:** {report.examples} in {report.elapsed_s:.1f}s ({rate:.0f}/s) · seed {report.seed} · "
         f"modes {', '.join(report.modes)}" + (" · **interrupted**" if report.interrupted else ""),
+        *(
+            [f"**Crash:** {cell(report.crashed)} — the campaign stopped there; the crash reproducer is below."]
+            if report.crashed
+            else []
+        ),
         "",
         "Each row is one divergence class with its minimal reproducer. Match = identical HTTP status + identical",
         "body after ignored paths.",
@@ -202,6 +208,7 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "seed": report.seed,
         "modes": list(report.modes),
         "interrupted": report.interrupted,
+        "crashed": report.crashed,
         "shrink_calls": report.shrink_calls,
         "classes": [
             {
@@ -209,6 +216,7 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
                 "count": f.count,
                 "known": f.known,
                 "shrunk": f.shrunk,
+                "crash": f.crash,
                 "case": report.paths.get(f.signature.digest),
             }
             for f in report.findings

@@ -251,16 +251,49 @@ def status(state: StateFile) -> list[tuple[Running, bool]]:
     return [(r, _is_ours(r)) for r in state.read()]
 
 
+class ReferencePair:
+    """A private Rust and Go pair on free loopback ports, which a campaign may restart after a crash."""
+
+    def __init__(self, *, go_serde_errors: bool = False, log_dir: Path | None = None) -> None:
+        self.go_serde_errors = go_serde_errors
+        self.log_dir = log_dir or ROOT / ".parity" / f"reference-{os.getpid()}"
+        self.running: dict[str, Running] = {}
+
+    @property
+    def targets(self) -> tuple[Target, Target]:
+        return self.running["rust"].target, self.running["go"].target
+
+    def start(self) -> None:
+        build()
+        for name in ("rust", "go"):
+            self._launch(name, f"127.0.0.1:{free_port()}")
+
+    def _launch(self, name: str, addr: str) -> None:
+        self.running[name] = launch(name, addr, go_serde_errors=self.go_serde_errors, log_dir=self.log_dir)
+
+    def restart(self, name: str) -> None:
+        """Start `name` again on its address (after it died, or to be sure it is fresh)."""
+        old = self.running[name]
+        terminate(old)
+        self._launch(name, old.addr)
+
+    def stop(self) -> None:
+        for running in self.running.values():
+            terminate(running)
+
+
+@contextlib.contextmanager
+def reference_pair(*, go_serde_errors: bool = False, log_dir: Path | None = None) -> Iterator[ReferencePair]:
+    pair = ReferencePair(go_serde_errors=go_serde_errors, log_dir=log_dir)
+    try:
+        pair.start()
+        yield pair
+    finally:
+        pair.stop()
+
+
 @contextlib.contextmanager
 def reference(*, go_serde_errors: bool = False, log_dir: Path | None = None) -> Iterator[tuple[Target, Target]]:
     """Start a private Rust and Go pair on free loopback ports; stop both on exit."""
-    log_dir = log_dir or ROOT / ".parity" / f"reference-{os.getpid()}"
-    started: list[Running] = []
-    try:
-        build()
-        for name in ("rust", "go"):
-            started.append(launch(name, f"127.0.0.1:{free_port()}", go_serde_errors=go_serde_errors, log_dir=log_dir))
-        yield started[0].target, started[1].target
-    finally:
-        for running in started:
-            terminate(running)
+    with reference_pair(go_serde_errors=go_serde_errors, log_dir=log_dir) as pair:
+        yield pair.targets

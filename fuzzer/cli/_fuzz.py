@@ -132,6 +132,7 @@ def fuzz(
             timeout=timeout or config.timeout,
             report_md=report_md,
             report_json=report_json,
+            restart=state.restart,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -161,7 +162,7 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
     for index, finding in enumerate(report.findings, 1):
         status = "|".join(finding.signature.statuses)
         where = report.paths.get(finding.signature.digest, "")
-        tag = "known" if finding.known else ("new" if finding.shrunk else "new, unshrunk")
+        tag = "known" if finding.known else "crash" if finding.crash else "new" if finding.shrunk else "new, unshrunk"
         table.add_row(
             str(index),
             f"{finding.signature.digest} ({tag})",
@@ -180,6 +181,8 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
         f"{len(report.errors)} errors · {report.shrink_calls} shrink calls"
         + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
     )
+    if report.crashed:
+        state.out.print(f"[bold red]crash:[/bold red] {escape(report.crashed)}")
     for error in report.errors[:10]:
         state.err.print(f"error: {escape(error)}")
 

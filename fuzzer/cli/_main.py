@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -30,6 +30,7 @@ class State:
     err: Console
     config_path: Path | None = None
     _config: Config | None = None
+    restart: Callable[[str], None] | None = None  # set while --reference runtimes run
 
     @property
     def config(self) -> Config:
@@ -101,8 +102,12 @@ def resolved_targets(
         raise click.UsageError("--go-serde-errors only applies with --reference")
     if reference:
         state.err.print("[dim]building and starting the bundled runtimes…[/dim]")
-        with _runtimes.reference(go_serde_errors=go_serde_errors) as pair:
-            yield pair
+        with _runtimes.reference_pair(go_serde_errors=go_serde_errors) as runtimes:
+            state.restart = runtimes.restart
+            try:
+                yield runtimes.targets
+            finally:
+                state.restart = None
         return
     pair = parse_targets(list(targets), "--target") if targets else state.config.targets
     check_loopback(pair, allow_remote)
