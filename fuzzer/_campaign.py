@@ -174,5 +174,5 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))
     if plan.report_json is not None:
-        write_atomic(plan.report_json, json.dumps(campaign_json(report), indent=2, ensure_ascii=False) + "\n")
+        write_atomic(plan.report_json, _store.json_text(campaign_json(report)))
     return CampaignOutcome(result, report, saved, [str(e) for e in errors])

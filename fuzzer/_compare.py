@@ -129,6 +129,7 @@ def excerpt(data: bytes | JSON) -> str:
         text = data[: EXCERPT * 4].decode("utf-8", "replace")
     else:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates, spelled out
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 

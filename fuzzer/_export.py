@@ -37,9 +37,10 @@ def shell_word(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def curl(request: WireRequest, target: Target, redact: Redact) -> str:
+def curl(request: WireRequest, target: Target, redact: Redact, extra_headers: tuple[tuple[str, str], ...] = ()) -> str:
+    """A curl command that sends `request` (plus the config's extra headers, secrets redacted) to `target`."""
     parts = ["curl", "-sS", "-i", "-X", request.method, shell_word(target.url + request.path)]
-    for name, value in redact(request.headers):
+    for name, value in redact((*request.headers, *extra_headers)):
         parts += ["-H", shell_word(f"{name}: {value}")]
     if not any(name.lower() == "content-type" for name, _ in request.headers):
         parts += ["-H", shell_word("Content-Type:")]  # curl would add one; the case has none

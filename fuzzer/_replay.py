@@ -78,6 +78,10 @@ def judge(stored: StoredCase, exchange: Exchange, divergence: Divergence | None)
         for t, r in zip(exchange.targets, exchange.responses, strict=True)
         if r.outcome is Outcome.REFUSED
     ]
+    if not unreachable and all(r.outcome is not Outcome.OK for r in exchange.responses):
+        unreachable = [
+            f"{t.name} at {t.url}: {r.outcome.value}" for t, r in zip(exchange.targets, exchange.responses, strict=True)
+        ]
     if unreachable:
         return Judged(
             stored.label, path, Verdict.ERROR, "runtime unreachable: " + "; ".join(unreachable), stored, exchange

@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,11 @@ from fuzzer._replay import Judged, Verdict, tally
 BODY_LIMIT = 4000
 
 
+def readable(text: str) -> str:
+    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the parity table: a case (replay) or a class (campaign)."""
@@ -35,7 +41,7 @@ class Row:
 
 
 def cell(text: str) -> str:
-    text = html.escape(text, quote=False).replace("|", "\\|")
+    text = html.escape(text, quote=False).replace("\\", "\\\\").replace("|", "\\|")
     text = re.sub(r"[\r\n]+", " ", text)
     return text.replace("`", "'")
 
@@ -52,7 +58,7 @@ def body_text(response: Response) -> str:
         return f"(no answer: {response.outcome.value}{': ' + response.detail if response.detail else ''})"
     value = lift_body(response)
     if value is not NOT_JSON:
-        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+        text = readable(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
     else:
         text = response.body[: BODY_LIMIT * 4].decode("utf-8", "backslashreplace")
     if len(text) > BODY_LIMIT:
@@ -63,7 +69,7 @@ def body_text(response: Response) -> str:
 
 
 def table(targets: tuple[Target, Target], rows: Sequence[Row], extra_headers: Sequence[str] = ()) -> str:
-    a, b = (t.name for t in targets)
+    a, b = (cell(t.name) for t in targets)
     head = ["Case", f"{a} status", f"{b} status", "Status match", "Body match", *extra_headers]
     lines = ["| " + " | ".join(head) + " |", "|---|---:|---:|:---:|:---:|" + "---|" * len(extra_headers)]
     for row in rows:
@@ -228,10 +234,10 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file and a rename; ParityError with the reason on failure."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8") as handle:
+        with temporary.open("w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -158,6 +158,8 @@ class WireTransport(httpx.BaseTransport):
             _settimeout(connection, deadline)
             chunk = answer.read(min(_CHUNK, self.body_cap + 1 - size))
             if not chunk:
+                if answer.length:  # http.client ends a short Content-Length body quietly; it is a cut answer
+                    raise http.client.IncompleteRead(b"".join(chunks), answer.length)
                 return b"".join(chunks), False
             chunks.append(chunk)
             size += len(chunk)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -158,7 +159,18 @@ def _expect_record(expect: Expectation) -> dict[str, JSON]:
 
 
 def dumps(stored: StoredCase, redact: Any = None) -> str:
-    return json.dumps(to_record(stored, redact), ensure_ascii=False, indent=2) + "\n"
+    return json_text(to_record(stored, redact))
+
+
+def json_text(value: JSON) -> str:
+    """Pretty JSON for a file: readable UTF-8, or all-ASCII escapes when a string holds a lone surrogate
+    (valid JSON, `"\\ud800"`, that UTF-8 cannot encode)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, indent=2) + "\n"
+    return text
 
 
 def from_record(record: Any, where: str) -> StoredCase:
@@ -303,9 +315,17 @@ def write_case(folder: Path, stored: StoredCase, redact: Any = None) -> tuple[Pa
     raise CorpusError(f"corpus {folder}: no free name for case {stored.case.label!r}; clean up the folder")
 
 
+def _temporary(folder: Path, name: str) -> Path:
+    """A fresh hidden file in `folder`, unique across processes and threads."""
+    handle, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(path)
+
+
 def _link_new(folder: Path, path: Path, text: str) -> bool:
-    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
+    temporary: Path | None = None
     try:
+        temporary = _temporary(folder, path.name)
         with temporary.open("w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -323,8 +343,9 @@ def _link_new(folder: Path, path: Path, text: str) -> bool:
             ) from err
         raise CorpusError(f"corpus {folder}: cannot save {path.name} ({err.strerror})") from err
     finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
 
 
 def rewrite_case(stored: StoredCase, redact: Any = None) -> Path:
@@ -332,16 +353,18 @@ def rewrite_case(stored: StoredCase, redact: Any = None) -> Path:
     if stored.path is None:
         raise CorpusError("cannot rewrite a case that was not read from a file")
     path = stored.path
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary: Path | None = None
     try:
+        temporary = _temporary(path.parent, path.name)
         with temporary.open("w", encoding="utf-8") as handle:
             handle.write(dumps(stored, redact))
             handle.flush()
             os.fsync(handle.fileno())
         temporary.replace(path)
     except OSError as err:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         raise CorpusError(f"case file {path}: cannot rewrite it ({err.strerror})") from err
     return path
 

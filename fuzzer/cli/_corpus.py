@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def replay_command(
     if report_md is not None:
         write_atomic(report_md, replay_markdown(pair, judged, date))
     if report_json is not None:
-        write_atomic(report_json, json.dumps(replay_json(pair, judged, date), indent=2, ensure_ascii=False) + "\n")
+        write_atomic(report_json, _store.json_text(replay_json(pair, judged, date)))
     return EXIT_FOUND if any(j.fails(strict) for j in judged) else EXIT_OK
 
 
@@ -151,7 +150,7 @@ def export(state: State, case_file: Path, fmt: str, targets: tuple[str, ...]) ->
     pair = parse_targets(list(targets), "--target") if targets else config.targets
     stored = _store.read_case(case_file)
     if fmt == "curl":
-        text = "\n".join(f"# {t.name}\n{curl(stored.case.request, t, config.redact)}" for t in pair)
+        text = "\n".join(f"# {t.name}\n{curl(stored.case.request, t, config.redact, config.headers)}" for t in pair)
     elif fmt == "pytest":
         text = pytest_file(stored, pair, config.policy.ignore, config.redact)
     else:

@@ -241,5 +241,5 @@ def show(
         out.rule("curl")
         for target in pair:
             out.print(f"# {target.name}")
-            out.print(escape(curl(request, target, config.redact)), soft_wrap=True)
+            out.print(escape(curl(request, target, config.redact, config.headers)), soft_wrap=True)
     return EXIT_OK

@@ -133,25 +133,29 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Terminated()
 
 
+def _fail(message: str) -> None:
+    """One line on stderr, never wrapped (rich would wrap it at the terminal width)."""
+    click.echo(f"parity-fuzz: error: {' '.join(message.split())}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    err = Console(stderr=True, highlight=False)
     try:
         code = cli.main(args=argv, prog_name="parity-fuzz", standalone_mode=False)
         return int(code or 0)
     except click.UsageError as error:
         if error.ctx is not None:
-            err.print(error.ctx.get_usage(), markup=False)
-        err.print(f"parity-fuzz: error: {error.format_message()}", markup=False)
+            click.echo(error.ctx.get_usage(), err=True)
+        _fail(error.format_message())
         return EXIT_USAGE
     except click.ClickException as error:
-        err.print(f"parity-fuzz: error: {error.format_message()}", markup=False)
+        _fail(error.format_message())
         return EXIT_USAGE
     except ParityError as error:
-        err.print(f"parity-fuzz: error: {error}", markup=False)
+        _fail(str(error))
         return error.exit_code
     except (click.Abort, KeyboardInterrupt):
-        err.print("parity-fuzz: interrupted", markup=False)
+        click.echo("parity-fuzz: interrupted", err=True)
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
