@@ -118,7 +118,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--examples", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     config = Config()

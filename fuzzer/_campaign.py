@@ -168,6 +168,8 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         errors=tuple(result.errors) + tuple(str(e) for e in errors),
         interrupted=result.interrupted,
         crashed=result.crashed,
+        unpursued=result.unpursued,
+        stopped_by_time=result.stopped_by_time,
         shrink_calls=result.shrink_calls,
         date=_store.now(),
     )

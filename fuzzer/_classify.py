@@ -6,11 +6,14 @@ signature are one divergence class, in this campaign, the next one, and in CI:
 - the status pair (or transport outcomes) and the level;
 - for `transport`: nothing more;
 - for `wire-shape`: the paths where an adapter reconciled two shapes, and the adapter's name;
-- for `status` and `semantic`: each difference as `pattern:kind` (array indexes as `*`), plus the *templates*
-  of non-JSON bodies (framework rejections) and the values read at the policy's key paths, so that different
-  root causes behind the same status pair stay apart.
+- for `status`: each difference as `pattern:kind` (array indexes as `*`) plus the *templates* of non-JSON
+  bodies (framework rejections), so that different root causes behind one status pair stay apart; what the
+  validating side says is not included, because it depends on the rest of the artifact, not on the cause;
+- for `semantic`: the same, plus the values read at the policy's key paths (`/error/kind`); two framework
+  texts under the same status are one class (`/:bytes`) whatever they say.
 
-Templates drop what varies from case to case: quoted text, numbers, and anything past 120 characters.
+Templates drop what varies from case to case: quoted text, numbers (as `n`), field paths, and anything past
+120 characters.
 """
 
 from __future__ import annotations

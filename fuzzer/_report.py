@@ -117,6 +117,8 @@ class CampaignReport:
     shrink_calls: int
     date: str
     crashed: str | None = None
+    unpursued: int = 0  # signatures seen only while shrinking another class
+    stopped_by_time: bool = False
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -143,7 +145,9 @@ def campaign_markdown(report: CampaignReport) -> str:
         f"**Date:** {report.date}",
         f"**{a.name}:** `{a.url}` · **{b.name}:** `{b.url}`",
         f"**Examples:** {report.examples} in {report.elapsed_s:.1f}s ({rate:.0f}/s) · seed {report.seed} · "
-        f"modes {', '.join(report.modes)}" + (" · **interrupted**" if report.interrupted else ""),
+        f"modes {', '.join(report.modes)}"
+        + (" · **interrupted**" if report.interrupted else "")
+        + (" · stopped by --max-time" if report.stopped_by_time else ""),
         *(
             [f"**Crash:** {cell(report.crashed)} — the campaign stopped there; the crash reproducer is below."]
             if report.crashed
@@ -157,7 +161,8 @@ def campaign_markdown(report: CampaignReport) -> str:
         "",
         f"**Tally:** {report.agreed} match · {report.examples - report.agreed} diff (out of {report.examples} "
         f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
-        f"{len(report.flaky)} flaky · {len(report.errors)} errors",
+        f"{len(report.flaky)} flaky · {len(report.errors)} errors · {report.shrink_calls} shrink calls · "
+        f"{report.unpursued} signatures seen only while shrinking (not pursued)",
     ]
     if report.findings:
         lines += ["", "## Divergences", ""]
@@ -216,6 +221,8 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "interrupted": report.interrupted,
         "crashed": report.crashed,
         "shrink_calls": report.shrink_calls,
+        "unpursued": report.unpursued,
+        "stopped_by_time": report.stopped_by_time,
         "classes": [
             {
                 **divergence_json(f.reproducer),

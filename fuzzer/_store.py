@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fuzzer._errors import CaseFileError, CorpusError
-from fuzzer._model import JSON, Case, Response, Signature, WireRequest
+from fuzzer._model import JSON, Case, Outcome, Response, Signature, WireRequest
 
 FORMAT = "parity-fuzz/case@1"
 MATCH = "match"
@@ -92,7 +92,10 @@ def encode_body(body: bytes, *, exact: bool = True) -> dict[str, JSON]:
 
 
 def _compact(value: JSON) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only its escape can be written
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def decode_body(record: dict[str, Any], where: str) -> bytes:
@@ -205,8 +208,12 @@ def from_record(record: Any, where: str) -> StoredCase:
         artifact=envelope.get("artifact"),
         context=envelope.get("context"),
     )
+    observed = record.get("observed") or {}
+    if not isinstance(observed, dict):
+        raise CaseFileError(where, "observed must be an object of runtime name to answer")
     return StoredCase(
         case=case,
+        observed=tuple((str(name), _response_from(answer, where)) for name, answer in observed.items()),
         expect=Expectation(
             outcome=expect["outcome"],
             signature=expect.get("signature"),
@@ -217,6 +224,25 @@ def from_record(record: Any, where: str) -> StoredCase:
         created=str(record.get("created", "")),
         version=str(record.get("parity_fuzz", "")),
         note=record.get("note"),
+    )
+
+
+def _response_from(record: Any, where: str) -> Response:
+    if not isinstance(record, dict):
+        raise CaseFileError(where, "each observed answer must be an object")
+    try:
+        outcome = Outcome(record.get("outcome", "ok"))
+    except ValueError as err:
+        raise CaseFileError(
+            where, f"observed outcome {record.get('outcome')!r} is not one of {', '.join(o.value for o in Outcome)}"
+        ) from err
+    return Response(
+        outcome,
+        status=record.get("status"),
+        content_type=record.get("content_type"),
+        body=decode_body(record, where),
+        truncated=bool(record.get("truncated", False)),
+        detail=str(record.get("detail", "")),
     )
 
 

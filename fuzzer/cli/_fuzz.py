@@ -179,6 +179,8 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
         f"{report.agreed} agree · {outcome.new_classes} new classes · "
         f"{len(report.findings) - outcome.new_classes} known · {len(report.flaky)} flaky · "
         f"{len(report.errors)} errors · {report.shrink_calls} shrink calls"
+        + (f" · {report.unpursued} seen only while shrinking" if report.unpursued else "")
+        + (" · stopped by --max-time" if report.stopped_by_time else "")
         + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
     )
     if report.crashed:
