@@ -5,9 +5,10 @@ Prints, from one run on this machine:
   - the fuzzer's steady campaign rate: cases/s with every class already known (generate, send, compare);
   - the cold campaign rate: the same with shrinking of every new class included;
   - the ratio of the steady rate to the ceiling, and peak RSS;
-  - Schemathesis on the same endpoint and schema, when it is installed.
+  - Schemathesis on the same endpoint and schema, when it is installed;
+  - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples.
 
-    python bench/throughput.py [-n 3000] [--workers 8] [--batch 8]
+    python bench/throughput.py [-n 3000] [--workers 8] [--batch 1] [--long 20000]
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 
 from fuzzer._campaign import case_strategy
 from fuzzer._config import Config
-from fuzzer._engine import Engine, EngineSettings
+from fuzzer._engine import Engine, EngineSettings, Observer
 from fuzzer._model import Case
 from fuzzer._runtimes import reference
 from fuzzer._send import Transport
@@ -77,6 +78,35 @@ def campaign(
     return result.examples / result.elapsed_s, engine
 
 
+class _Memory(Observer):
+    """Samples the process's resident memory as a campaign goes."""
+
+    def __init__(self, examples: int) -> None:
+        self.mark = max(examples // 10, 1)
+        self.early = 0.0
+
+    def progress(self, examples: int, classes: int) -> None:
+        if not self.early and examples >= self.mark:
+            self.early = rss_mib()
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def long_campaign(transport: Transport, strategy: st.SearchStrategy[Case], config: Config, examples: int) -> str:
+    memory = _Memory(examples)
+    engine = Engine(transport, strategy, config.policy, frozenset(), EngineSettings(examples=examples, seed=5), memory)
+    result = engine.run()
+    return (
+        f"{result.examples:,} examples in {result.elapsed_s:.0f}s, {len(result.findings)} classes: "
+        f"RSS {memory.early:,.0f} MiB at 10%, {rss_mib():,.0f} MiB at the end"
+    )
+
+
 def schemathesis_rate(url: str, examples: int) -> str:
     if importlib.util.find_spec("schemathesis") is None or shutil.which("schemathesis") is None:
         return "not installed (pip install schemathesis to compare)"
@@ -120,6 +150,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--long", type=int, default=20_000, help="examples of the memory run (0: skip it)")
     args = parser.parse_args()
     config = Config()
     strategy = case_strategy(config, ("valid", "mutated", "adversarial"), ())
@@ -139,6 +170,8 @@ def main() -> int:
         print(f"steady campaign        {steady:8,.0f} cases/s   (every class already known)")
         print(f"steady / ceiling       {steady / limit:8.2f}")
         print(f"schemathesis           {schemathesis_rate(pair[0].url, min(args.examples, 1000))}")
+        if args.long:
+            print(f"long campaign          {long_campaign(transport, strategy, config, args.long)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (fuzzer)      {peak:8,.0f} MiB")
     return 0

@@ -78,6 +78,9 @@ class EngineSettings:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
 
 
+MAX_ERRORS = 100
+"""Errors kept word for word; beyond that they are only counted."""
+
 RECENT = 16
 """Cases remembered as the candidates when a runtime dies."""
 
@@ -174,8 +177,9 @@ class Engine:
         self.agreed = 0
         self.classes: dict[Signature, _Class] = {}
         self.findings: dict[Signature, Finding] = {}
-        self.flaky: list[Divergence] = []
+        self.flaky: dict[Signature, Divergence] = {}  # one example per flaky signature: memory stays flat
         self.errors: list[str] = []
+        self.errors_dropped = 0
         self.shrink_calls = 0
         self.runs = 0
         self._deadline: float | None = None
@@ -218,8 +222,8 @@ class Engine:
             seed=campaign_seed,
             findings=self.final_findings(),
             known=[self._known_finding(sig, cls) for sig, cls in self.classes.items() if sig.digest in self.known],
-            flaky=self.flaky,
-            errors=self.errors,
+            flaky=list(self.flaky.values()),
+            errors=self.errors + ([f"... and {self.errors_dropped} more errors"] if self.errors_dropped else []),
             agreed=self.agreed,
             shrink_calls=self.shrink_calls,
             runs=self.runs,
@@ -261,7 +265,7 @@ class Engine:
             self._settle_run(state)
         except (FlakyFailure, Flaky):
             if state.reproducer is not None:
-                self.flaky.append(state.reproducer)
+                self._note_flaky(state.reproducer)
         return state
 
     def _probe(self, state: _Run, cases: list[Case]) -> None:
@@ -284,7 +288,7 @@ class Engine:
             if divergence is None or self._is_known(divergence.signature):
                 continue
             if not self._reproduces(divergence):
-                self.flaky.append(divergence)
+                self._note_flaky(divergence)
                 continue
             state.target, state.reproducer = divergence.signature, divergence
             _raise_new_class(divergence.signature)
@@ -328,7 +332,7 @@ class Engine:
             try:
                 judged.append((exchange.case, classify(exchange, compare(exchange, self.policy))))
             except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
-                self.errors.append(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
+                self._note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
         return judged
 
     # ------------------------------------------------------------ runtimes that die
@@ -357,7 +361,7 @@ class Engine:
             try:
                 culprit, confirmations = self._find_killer(death.index, target.name, death.exchange)
             except ParityError as err:
-                self.errors.append(f"restarting {target.name} to confirm the crash failed: {err}")
+                self._note_error(f"restarting {target.name} to confirm the crash failed: {err}")
         divergence = Divergence(culprit, crash_comparison(culprit), crash_signature(culprit))
         self.classes.setdefault(divergence.signature, _Class(divergence)).count += 1
         finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
@@ -391,6 +395,15 @@ class Engine:
         entry = self.classes.setdefault(divergence.signature, _Class(divergence))
         entry.count += 1
 
+    def _note_flaky(self, divergence: Divergence) -> None:
+        self.flaky.setdefault(divergence.signature, divergence)
+
+    def _note_error(self, text: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(text)
+        else:
+            self.errors_dropped += 1
+
     def _is_known(self, signature: Signature) -> bool:
         return signature.digest in self.known or signature in self.findings
 
@@ -409,7 +422,7 @@ class Engine:
         assert state.target is not None and state.reproducer is not None
         minimal = state.reproducer
         if not self._reproduces(minimal, self.settings.confirm):
-            self.flaky.append(minimal)
+            self._note_flaky(minimal)
             return
         self._record(minimal, shrunk=True)
 
