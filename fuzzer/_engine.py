@@ -197,7 +197,7 @@ class Engine:
             self._deadline = started + self.settings.max_seconds
         interrupted = stopped_by_time = False
         side: set[Signature] = set()
-        segment, resume = 0, 0
+        segment, resume, idle = 0, 0, 0
         try:
             while self.examples < self.settings.examples:
                 if self._out_of_time():
@@ -206,10 +206,11 @@ class Engine:
                 before = self.examples
                 run = self._run_once(_segment_seed(campaign_seed, segment), resume)
                 side |= run.side
-                if run.target is not None:
-                    resume = run.calls  # same segment again, after the example that found the class
-                elif self.examples == before:
+                idle = idle + 1 if self.examples == before else 0
+                if idle > 3:
                     break  # the strategy cannot produce more distinct cases
+                if run.target is not None and run.calls < self.settings.segment:
+                    resume = run.calls  # same segment again, after the example that found the class
                 else:
                     segment, resume = segment + 1, 0
         except _RuntimeDied as death:
