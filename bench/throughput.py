@@ -8,7 +8,7 @@ Prints, from one run on this machine:
   - Schemathesis on the same endpoint and schema, when it is installed;
   - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples.
 
-    python bench/throughput.py [-n 3000] [--workers 8] [--batch 1] [--long 20000]
+    python bench/throughput.py [-n 3000] [--workers 8] [--batch 4] [--long 20000]
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--examples", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--long", type=int, default=20_000, help="examples of the memory run (0: skip it)")
     args = parser.parse_args()

@@ -74,7 +74,7 @@ class _Live(Observer):
 @click.option(
     "--batch",
     type=click.IntRange(min=1, max=64),
-    default=1,
+    default=4,
     show_default=True,
     help="Cases per Hypothesis example (shrinking reduces a batch to one case).",
 )

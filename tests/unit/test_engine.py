@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
+import pytest
 from hypothesis import strategies as st
 
 from fuzzer._compare import ComparePolicy
@@ -80,12 +81,13 @@ def test_each_class_is_shrunk_alone_to_its_own_minimal_case() -> None:
     assert all(f.shrunk and f.confirmations == 2 for f in engine.result.findings)  # type: ignore[attr-defined]
 
 
-def test_the_same_seed_sends_the_same_cases_and_finds_nothing_new_once_known() -> None:
+@pytest.mark.parametrize("batch", [1, 4])
+def test_the_same_seed_sends_the_same_cases_and_finds_nothing_new_once_known(batch: int) -> None:
     first = PlantedTransport(planted)
-    engine = run(first, examples=600, seed=9, segment=50, confirm=0)
+    engine = run(first, examples=600, seed=9, segment=50, confirm=0, batch=batch)
     known = frozenset(signature.digest for signature in engine.classes)
     again = PlantedTransport(planted)
-    rerun = run(again, known, examples=600, seed=9, segment=50, confirm=0)
+    rerun = run(again, known, examples=600, seed=9, segment=50, confirm=0, batch=batch)
     assert rerun.result.findings == []  # type: ignore[attr-defined]
     assert rerun.result.examples == 600  # type: ignore[attr-defined]
     assert {f.signature for f in rerun.result.known} == set(engine.classes)  # type: ignore[attr-defined]
