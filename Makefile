@@ -8,7 +8,7 @@ GO     := go
 RUST   := targets/rust
 GOSRC  := targets/go
 
-.PHONY: all venv build demo test test-python test-rust test-go lint bench clean
+.PHONY: all venv build demo test test-python test-rust test-go replay lint bench clean
 
 all: test
 
@@ -32,7 +32,11 @@ demo: build
 		--report-md .parity/demo-report.md --report-json .parity/demo-report.json || test $$? -eq 1
 	@echo "reports: .parity/demo-report.md .parity/demo-report.json · reproducers: .parity/demo-corpus/found/"
 
-test: build lint test-rust test-go test-python
+test: build lint test-rust test-go test-python replay
+
+# What CI does for users: replay the committed corpus on the bundled runtimes (KNOWN passes, CHANGED fails).
+replay: build
+	$(BIN)/parity-fuzz replay --reference corpus --junit .parity/replay-junit.xml --report-md .parity/replay.md
 
 test-python: venv
 	$(BIN)/pytest -q

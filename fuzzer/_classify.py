@@ -23,7 +23,7 @@ import re
 
 from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, Signature
 
-_QUOTED = re.compile(r"""`[^`]*`|"(?:[^"\\]|\\.)*"|'[^']*'""")
+_QUOTED = re.compile(r"""`[^`]*(?:`|$)|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*'""")  # cut quotes run to the end
 _NUMBER = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 _PATH = re.compile(r"\b[a-z_]\w*(?:\.\w+|\[n\])+")

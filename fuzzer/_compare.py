@@ -16,6 +16,7 @@ from fuzzer._adapters import AdapterRule
 from fuzzer._model import JSON, Comparison, Difference, DiffKind, Exchange, Level, Outcome, Response
 
 EXCERPT = 200
+TEXT_EXCERPT = 1000  # framework messages can name a long field path before their cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +126,14 @@ def media_type(response: Response) -> str:
 
 
 def excerpt(data: bytes | JSON) -> str:
+    limit = EXCERPT
     if isinstance(data, bytes):
-        text = data[: EXCERPT * 4].decode("utf-8", "replace")
+        limit = TEXT_EXCERPT
+        text = data[: limit * 4].decode("utf-8", "replace")
     else:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True)
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates, spelled out
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def json_type(value: JSON) -> str:

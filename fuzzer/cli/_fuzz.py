@@ -153,24 +153,34 @@ def fuzz(
     return EXIT_FOUND if outcome.new_classes else EXIT_OK
 
 
+def _shown(path: str) -> str:
+    """A path relative to the current folder when it is below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def _summary(state: State, outcome: CampaignOutcome) -> None:
     report = outcome.report
     a, b = report.targets
     table = Table(title=f"Divergence classes — {a.name} vs {b.name}", title_justify="left")
-    for header in ("#", "class", f"{a.name}|{b.name}", "level", "label", "count", "reproducer"):
-        table.add_column(header, overflow="fold")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("class", no_wrap=True)
+    table.add_column(f"{a.name}|{b.name}", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("count", justify="right", no_wrap=True)
+    table.add_column("reproducer · label", overflow="fold", ratio=1)
     for index, finding in enumerate(report.findings, 1):
-        status = "|".join(finding.signature.statuses)
+        tag = "known" if finding.known else "crash" if finding.crash else "new" if finding.shrunk else "unshrunk"
         where = report.paths.get(finding.signature.digest, "")
-        tag = "known" if finding.known else "crash" if finding.crash else "new" if finding.shrunk else "new, unshrunk"
         table.add_row(
             str(index),
-            f"{finding.signature.digest} ({tag})",
-            status,
+            f"{finding.signature.digest} {tag}",
+            "|".join(finding.signature.statuses),
             finding.signature.level.value,
-            escape(finding.reproducer.exchange.case.label),
             str(finding.count),
-            escape(where),
+            f"{escape(_shown(where))}\n[dim]{escape(finding.reproducer.exchange.case.label)}[/dim]",
         )
     state.out.print(table)
     rate = report.examples / report.elapsed_s if report.elapsed_s else 0
