@@ -385,7 +385,7 @@ class FaultServer:
 
 def _valid(request: Received) -> bytes:
     kind = "playbook"
-    with contextlib.suppress(ValueError, AttributeError):
+    with contextlib.suppress(ValueError, AttributeError, RecursionError):
         value = json.loads(request.body).get("kind")
         if isinstance(value, str):
             kind = value
