@@ -52,6 +52,8 @@ _LONG = 10_000
 _EXTRA_KEYS = ("extra", "", "__proto__", "x-unknown")
 # JSON texts, parsed at use: every case gets its own (mutable) containers.
 _EXTRA_VALUES = ("1", '"x"', "null", "true", "[]", "{}")
+_MORE = st.booleans()
+
 _TYPES = MappingProxyType(
     {"string": '"1"', "integer": "1", "number": "1.5", "boolean": "true", "array": "[]", "object": "{}"}
 )
@@ -66,7 +68,9 @@ def mutated_cases(space: CaseSpace, formats: Formats) -> st.SearchStrategy[Case]
         draft = drafts(draw)
         envelope = draft.envelope
         labels = []
-        for _ in range(draw(st.integers(1, MAX_MUTATIONS))):
+        # One mutation, then "one more?" before each further one: the shape of Hypothesis's own lists, so that
+        # the shrinker can delete any mutation the divergence does not need, not only the last ones.
+        while not labels or (len(labels) < MAX_MUTATIONS and draw(_MORE)):
             envelope, label = _mutate(draw, envelope, other_kinds)
             labels.append(label)
         return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
