@@ -256,8 +256,10 @@ class ReferencePair:
 
     def __init__(self, *, go_serde_errors: bool = False, log_dir: Path | None = None) -> None:
         self.go_serde_errors = go_serde_errors
-        self.log_dir = log_dir or ROOT / ".parity" / f"reference-{os.getpid()}"
+        self.own_logs = log_dir is None  # a private log folder is removed at stop, unless something failed
+        self.log_dir = log_dir or ROOT / ".parity" / f"reference-{os.getpid()}-{id(self):x}"
         self.running: dict[str, Running] = {}
+        self.failed = False
 
     @property
     def targets(self) -> tuple[Target, Target]:
@@ -269,7 +271,11 @@ class ReferencePair:
             self._launch(name, f"127.0.0.1:{free_port()}")
 
     def _launch(self, name: str, addr: str) -> None:
-        self.running[name] = launch(name, addr, go_serde_errors=self.go_serde_errors, log_dir=self.log_dir)
+        try:
+            self.running[name] = launch(name, addr, go_serde_errors=self.go_serde_errors, log_dir=self.log_dir)
+        except RuntimeSetupError:
+            self.failed = True  # its message points at the logs: keep them
+            raise
 
     def restart(self, name: str) -> None:
         """Start `name` again on its address (after it died, or to be sure it is fresh)."""
@@ -280,6 +286,8 @@ class ReferencePair:
     def stop(self) -> None:
         for running in self.running.values():
             terminate(running)
+        if self.own_logs and not self.failed:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
