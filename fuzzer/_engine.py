@@ -419,7 +419,9 @@ class Engine:
             self.errors_dropped += 1
 
     def _is_known(self, signature: Signature) -> bool:
-        return signature.digest in self.known or signature in self.findings
+        """Known to the corpus, found in this campaign, or already reported flaky (not pursued again: a runtime
+        that answers at random must not send the campaign round the same segment for ever)."""
+        return signature.digest in self.known or signature in self.findings or signature in self.flaky
 
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() > self._deadline
