@@ -56,7 +56,9 @@ def test_valid_cases_follow_the_schemas_and_the_contract() -> None:
 
 
 def test_modes_combine_in_shrinking_order_whatever_order_given() -> None:
-    minimal = find(cases(SPACE, ["adversarial", "valid"]), lambda case: True, settings=settings(database=None))
+    minimal = find(
+        cases(SPACE, ["adversarial", "valid"]), lambda case: True, settings=settings(database=None, derandomize=True)
+    )
     assert minimal.mode == "valid"
     assert minimal.request.body == (
         b'{"kind":"playbook","artifact":{"operation":"fill: Welder x1 in Toledo",'
