@@ -125,6 +125,11 @@ def media_type(response: Response) -> str:
     return (response.content_type or "").split(";", 1)[0].strip().lower()
 
 
+def readable(text: str) -> str:
+    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def excerpt(data: bytes | JSON) -> str:
     limit = EXCERPT
     if isinstance(data, bytes):
@@ -132,7 +137,7 @@ def excerpt(data: bytes | JSON) -> str:
         text = data[: limit * 4].decode("utf-8", "replace")
     else:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates, spelled out
+        text = readable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -6,28 +6,21 @@ fence longer than any backtick run inside them, so a report stays well-formed wh
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from fuzzer._compare import NOT_JSON, lift_body
+from fuzzer._compare import NOT_JSON, lift_body, readable
 from fuzzer._errors import ParityError
 from fuzzer._model import JSON, Divergence, Finding, Response, Target
 from fuzzer._replay import Judged, Verdict, tally
+from fuzzer._store import write_file
 
 BODY_LIMIT = 4000
-
-
-def readable(text: str) -> str:
-    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,18 +233,11 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename; ParityError with the reason on failure."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    """Write a report atomically (see `_store.write_file`); ParityError with the reason on failure."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
+        write_file(path, text, overwrite=True, errors="backslashreplace")
     except OSError as err:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise ParityError(f"report {path}: cannot write it ({err.strerror}); choose another path") from err
 
 

@@ -23,6 +23,7 @@ import httpx
 
 from fuzzer._errors import RuntimeSetupError
 from fuzzer._model import Target
+from fuzzer._store import write_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "targets"
@@ -215,9 +216,7 @@ class StateFile:
 
     def write(self, runtimes: list[Running]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps([asdict(r) for r in runtimes], indent=2) + "\n")
-        temporary.replace(self.path)
+        write_file(self.path, json.dumps([asdict(r) for r in runtimes], indent=2) + "\n", overwrite=True)
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -341,26 +341,34 @@ def write_case(folder: Path, stored: StoredCase, redact: Any = None) -> tuple[Pa
     raise CorpusError(f"corpus {folder}: no free name for case {stored.case.label!r}; clean up the folder")
 
 
-def _temporary(folder: Path, name: str) -> Path:
-    """A fresh hidden file in `folder`, unique across processes and threads."""
-    handle, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+def write_file(path: Path, text: str, *, overwrite: bool, errors: str = "strict") -> bool:
+    """Write `text` to a unique, fsynced temporary file beside `path`, then publish it in one step: renamed over
+    `path` (`overwrite`), or hard-linked to it, which fails if `path` exists — then nothing is written and the
+    answer is False. Raises OSError; callers say what it means for them."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
-    return Path(path)
-
-
-def _link_new(folder: Path, path: Path, text: str) -> bool:
-    temporary: Path | None = None
+    temporary = Path(name)
     try:
-        temporary = _temporary(folder, path.name)
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with temporary.open("w", encoding="utf-8", errors=errors) as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if overwrite:
+            temporary.replace(path)
+            return True
         try:
             os.link(temporary, path)
         except FileExistsError:
             return False
         return True
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _link_new(folder: Path, path: Path, text: str) -> bool:
+    try:
+        return write_file(path, text, overwrite=False)
     except OSError as err:
         if err.errno == errno.ENOSPC:
             raise CorpusError(
@@ -368,31 +376,17 @@ def _link_new(folder: Path, path: Path, text: str) -> bool:
                 "(cases saved before are intact)"
             ) from err
         raise CorpusError(f"corpus {folder}: cannot save {path.name} ({err.strerror})") from err
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
 
 
 def rewrite_case(stored: StoredCase, redact: Any = None) -> Path:
     """Atomically replace an existing case file (used by promote) with the new content."""
     if stored.path is None:
         raise CorpusError("cannot rewrite a case that was not read from a file")
-    path = stored.path
-    temporary: Path | None = None
     try:
-        temporary = _temporary(path.parent, path.name)
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(dumps(stored, redact))
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
+        write_file(stored.path, dumps(stored, redact), overwrite=True)
     except OSError as err:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-        raise CorpusError(f"case file {path}: cannot rewrite it ({err.strerror})") from err
-    return path
+        raise CorpusError(f"case file {stored.path}: cannot rewrite it ({err.strerror})") from err
+    return stored.path
 
 
 def now() -> str:
