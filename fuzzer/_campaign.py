@@ -5,7 +5,6 @@ is found, so an interrupted campaign keeps everything it found.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from fuzzer._errors import ConfigError
 from fuzzer._model import Case, Finding, Target
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
-from strategies import CaseSpace, KindSpec, cases, load_roster
+from strategies import CaseSpace, KindSpec, cases, load_roster, load_schema
 
 MODES = ("valid", "mutated", "adversarial")
 
@@ -72,7 +71,7 @@ def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
         try:
             roster = load_roster(config.roster)
         except (OSError, ValueError) as err:
-            raise ConfigError(f"roster {config.roster}: {err}; fix it or remove `roster` from the config") from err
+            raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
     return CaseSpace(
         kinds=tuple(specs), path=config.endpoint, headers=(("content-type", "application/json"),), roster=roster
     )
@@ -80,12 +79,9 @@ def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
 
 def _schema(path: Path) -> dict:  # type: ignore[type-arg]
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"schema {path}: cannot be read as JSON ({err}); fix the path or the file") from err
-    if not isinstance(value, dict):
-        raise ConfigError(f"schema {path}: a JSON Schema must be an object")
-    return value
+        return load_schema(path)
+    except ValueError as err:  # names the file and the reason already
+        raise ConfigError(f"{err}; fix the path under [kinds] or the file") from err
 
 
 def case_strategy(config: Config, modes: Sequence[str], kinds: Sequence[str]) -> st.SearchStrategy[Case]:
