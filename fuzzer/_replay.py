@@ -73,15 +73,14 @@ class Judged:
 
 def judge(stored: StoredCase, exchange: Exchange, divergence: Divergence | None) -> Judged:
     path = str(stored.path or "")
+    sides = list(zip(exchange.targets, exchange.responses, strict=True))
+    # A side that refuses connections is down; two sides without any answer cannot "agree".
+    nobody_answered = all(r.outcome is not Outcome.OK for _, r in sides)
     unreachable = [
         f"{t.name} at {t.url}: {r.outcome.value}"
-        for t, r in zip(exchange.targets, exchange.responses, strict=True)
-        if r.outcome is Outcome.REFUSED
+        for t, r in sides
+        if r.outcome is Outcome.REFUSED or (nobody_answered and r.outcome is not Outcome.OK)
     ]
-    if not unreachable and all(r.outcome is not Outcome.OK for r in exchange.responses):
-        unreachable = [
-            f"{t.name} at {t.url}: {r.outcome.value}" for t, r in zip(exchange.targets, exchange.responses, strict=True)
-        ]
     if unreachable:
         return Judged(
             stored.label, path, Verdict.ERROR, "runtime unreachable: " + "; ".join(unreachable), stored, exchange
