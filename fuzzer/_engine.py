@@ -26,6 +26,7 @@ Why it is shaped like this (see docs/engine.md for the measurements):
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 import warnings
@@ -34,9 +35,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
+from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
+from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
 from fuzzer._classify import classify, digest_of, signature_of
@@ -56,6 +59,7 @@ from fuzzer._model import (
     WireRequest,
 )
 from fuzzer._send import Transport
+from strategies import Batch, batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +70,35 @@ class EngineSettings:
     confirm: int = 3
     max_seconds: float | None = None
     max_shrink_calls: int = 2000
-    segment: int = 200
+    segment: int = 0  # Hypothesis examples per run; 0: about SEGMENT_CASES cases, whatever the batch
 
     def __post_init__(self) -> None:
         if self.examples < 0:
             raise ValueError(f"examples={self.examples} must be at least 0")
         if not 1 <= self.batch <= 64:
             raise ValueError(f"batch={self.batch} must be between 1 and 64")
-        if self.segment < 1:
-            raise ValueError(f"segment={self.segment} must be at least 1")
+        if self.segment < 0:
+            raise ValueError(f"segment={self.segment} must be at least 1 (or 0: sized by the batch)")
         if self.confirm < 0:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
 
+    @property
+    def segment_calls(self) -> int:
+        """A batch holds about three quarters of `batch` cases (see strategies.batches)."""
+        return self.segment or max(10, round(SEGMENT_CASES / max(1.0, 0.75 * self.batch)))
+
+
+SEGMENT_CASES = 600
+"""Cases per segment. Finding a class replays its segment up to the batch that found it, without sending."""
 
 MAX_ERRORS = 100
 """Errors kept word for word; beyond that they are only counted."""
 
 RECENT = 16
 """Cases remembered as the candidates when a runtime dies."""
+
+_DATABASE_KEY = b"parity-fuzz"
+"""The key of the one-case example a shrinking run starts from (its database holds nothing else)."""
 
 ANSWER_CACHE = 4096
 """Requests remembered while one class is shrunk (bounded, so memory stays flat)."""
@@ -144,6 +159,11 @@ class _BudgetSpent(BaseException):
     """Ends a run when the example budget or the time limit is used up (not a test failure)."""
 
 
+class _Found(BaseException):
+    """Ends a generation run that found a new class (not a test failure: the class is shrunk in a run of its
+    own, which starts from the one case that showed it)."""
+
+
 @dataclass
 class _Run:
     target: Signature | None = None
@@ -154,6 +174,7 @@ class _Run:
     recheck: int = 0  # cases of the next call, already counted, to look at again (0: none)
     last_counted: int = 0  # cases of the latest generation call
     calls: int = 0  # generation calls of this segment so far, replayed ones included
+    alone: tuple[ChoiceT, ...] = ()  # the choices of a batch holding only the reproducer
     answers: dict[WireRequest, Divergence | None] = field(default_factory=dict)
 
 
@@ -208,6 +229,8 @@ class Engine:
                     break
                 before = self.examples
                 run = self._run_once(_segment_seed(campaign_seed, segment), resume, recheck)
+                if run.target is not None:
+                    self._shrink_alone(run, _segment_seed(campaign_seed, segment))
                 side |= run.side
                 idle = idle + 1 if self.examples == before and run.target is None else 0
                 if idle > 3:
@@ -242,45 +265,65 @@ class Engine:
     # ------------------------------------------------------------ one Hypothesis run
 
     def _run_once(self, run_seed: int, resume: int, recheck: int) -> _Run:
+        """A generation run: up to `segment_calls` batches, until the budget is spent or a new class is found."""
         self.runs += 1
         state = _Run(resume=resume, recheck=recheck)
+        with contextlib.suppress(_BudgetSpent, _Found):
+            self._hypothesis(state, run_seed, [Phase.generate], None)
+        return state
 
-        @seed(run_seed)
+    def _shrink_alone(self, state: _Run, run_seed: int) -> None:
+        """A shrinking run for the class `state` found: Hypothesis replays a batch holding only the case that
+        showed it, then shrinks that one-case example. Shrinking the batch as it was generated would re-draw
+        every case of it in every shrinking call, and spend most calls on cases that do not matter.
+
+        The one-case example reaches Hypothesis the only way it accepts a given choice sequence: as a stored
+        example of its database (the "secondary" corpus, which it replays and then shrinks)."""
+        database = InMemoryExampleDatabase()
+        database.save(_DATABASE_KEY + b".secondary", choices_to_bytes(state.alone))
+        try:
+            self._hypothesis(state, run_seed, [Phase.reuse, Phase.shrink], database)
+        except _NewClass:
+            self._settle_run(state)
+            return
+        except (FlakyFailure, Flaky):
+            pass
+        if state.reproducer is not None:  # the case no longer showed the class, or not consistently
+            self._note_flaky(state.reproducer)
+
+    def _hypothesis(
+        self, state: _Run, run_seed: int, phases: list[Phase], database: InMemoryExampleDatabase | None
+    ) -> None:
         @settings(
-            max_examples=self.settings.segment,
-            database=None,
+            max_examples=self.settings.segment_calls,
+            database=database,
             deadline=None,
             derandomize=False,
             report_multiple_bugs=False,
-            phases=[Phase.generate, Phase.shrink],
+            phases=phases,
             suppress_health_check=list(HealthCheck),
             verbosity=Verbosity.quiet,
             print_blob=False,
         )
-        @given(st.lists(self.strategy, min_size=1, max_size=self.settings.batch))
-        def probe(cases: list[Case]) -> None:
+        @given(batches(self.strategy, self.settings.batch))
+        def probe(cases: Batch[Case]) -> None:
             self._probe(state, cases)
 
-        try:
-            with with_reporter(_silent), warnings.catch_warnings():
-                warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr" of a 2 MiB body
-                probe()
-        except _BudgetSpent:
-            pass
-        except _NewClass:
-            self._settle_run(state)
-        except (FlakyFailure, Flaky):
-            if state.reproducer is not None:
-                self._note_flaky(state.reproducer)
-        return state
+        # What `@seed` sets, without the `database=None` that `@seed` also implies; and the database key, so the
+        # shrinking run finds its one example (both read by hypothesis.core when the test runs).
+        probe._hypothesis_internal_use_seed = run_seed  # type: ignore[attr-defined]
+        probe._hypothesis_internal_database_key = _DATABASE_KEY  # type: ignore[attr-defined]
+        with with_reporter(_silent), warnings.catch_warnings():
+            warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr" of a 2 MiB body
+            probe()
 
-    def _probe(self, state: _Run, cases: list[Case]) -> None:
+    def _probe(self, state: _Run, cases: Batch[Case]) -> None:
         if state.target is None:
             self._generate(state, cases)
         else:
             self._shrink_step(state, cases)
 
-    def _generate(self, state: _Run, cases: list[Case]) -> None:
+    def _generate(self, state: _Run, batch: Batch[Case]) -> None:
         state.calls += 1
         if state.calls <= state.resume:
             return  # replaying the segment up to where the last run stopped: drawn again, not sent again
@@ -288,27 +331,29 @@ class Engine:
             raise _BudgetSpent
         counted = state.recheck if state.calls == state.resume + 1 else 0
         if counted:  # the call that found the last class: its other cases are looked at again, not counted again
-            cases = cases[:counted]
+            cases = batch[:counted]
         else:
             left = self.settings.examples - self.examples
             if left <= 0:
                 raise _BudgetSpent
-            cases = cases[:left]
+            cases = batch[:left]
             self.examples += len(cases)
         state.last_counted = len(cases)
-        for _, divergence in self._judge(cases):
-            if not counted:
+        judged = self._judge(cases)
+        if not counted:
+            for _, divergence in judged:
                 self._tally(divergence)
+        for index, (_, divergence) in enumerate(judged):
             if divergence is None or self._is_known(divergence.signature):
                 continue
             if not self._reproduces(divergence):
                 self._note_flaky(divergence)
                 continue
-            state.target, state.reproducer = divergence.signature, divergence
-            _raise_new_class(divergence.signature)
+            state.target, state.reproducer, state.alone = divergence.signature, divergence, batch.alone(index)
+            raise _Found
         self.observer.progress(self.examples, len(self.classes))
 
-    def _shrink_step(self, state: _Run, cases: list[Case]) -> None:
+    def _shrink_step(self, state: _Run, cases: Batch[Case]) -> None:
         """One shrinking call: raise iff a case still shows the run's target signature.
 
         The shrinker re-draws the unchanged cases of a batch again and again; answers are remembered by request

@@ -11,15 +11,20 @@ adversarial cases are wire-level bodies. Every case's label says what was done t
 from strategies._cases import MODES, cases
 from strategies._roster import Roster, Worker, load_roster
 from strategies._schema import compile_schema, load_schema
+from strategies._source import Batch, Drawn, Source, batches
 from strategies._space import CaseSpace, KindSpec, default_space
 from strategies._wire import encode_json
 
 __all__ = [
     "MODES",
+    "Batch",
     "CaseSpace",
+    "Drawn",
     "KindSpec",
     "Roster",
+    "Source",
     "Worker",
+    "batches",
     "cases",
     "compile_schema",
     "default_space",

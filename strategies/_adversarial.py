@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
-from hypothesis import strategies as st
-
 from fuzzer._model import JSON, Case, RawJSON
 from strategies._paths import Path, get_at, set_at, show, sites
-from strategies._schema import Draw, Formats, choose
+from strategies._schema import Draw, Formats
+from strategies._source import Drawn
 from strategies._space import CaseSpace
 from strategies._valid import Draft, DraftPlan, case_of
 from strategies._wire import encode_json, raw_bytes, raw_object
@@ -58,9 +57,7 @@ ESCAPE_SENSITIVE = MappingProxyType({"<": "<", ">": ">", "&": "&", "U+2028": "\u
 BOM = b"\xef\xbb\xbf"
 
 
-def adversarial_cases(
-    space: CaseSpace, formats: Formats, families: Sequence[str] | None = None
-) -> st.SearchStrategy[Case]:
+def adversarial_cases(space: CaseSpace, formats: Formats, families: Sequence[str] | None = None) -> Drawn[Case]:
     """Adversarial cases of the given families (all by default), drawn with the families' weights."""
     chosen = tuple(FAMILIES) if families is None else tuple(families)
     unknown = [f for f in chosen if f not in FAMILIES]
@@ -71,14 +68,13 @@ def adversarial_cases(
     drafts = DraftPlan(space, formats)
     kinds = tuple(spec.name for spec in space.kinds)
 
-    @st.composite
     def adversarial(draw: Draw) -> Case:
         draft = drafts(draw)
-        family = choose(draw, weighted)
+        family = draw.choose(weighted)
         body, detail, headers = FAMILIES[family][0](draw, draft, space, kinds)
         return case_of(space, draft, "adversarial", f"adversarial: {detail}", body=body, headers=headers)
 
-    return adversarial()
+    return Drawn(adversarial, "adversarial_cases()")
 
 
 def _body(envelope: JSON) -> bytes:
@@ -89,7 +85,7 @@ def _pick(draw: Draw, candidates: list[tuple[Path, JSON]], envelope: JSON, key: 
     """One of `candidates`; without any, a new field `key` in the artifact (in the envelope when the
     artifact is not an object)."""
     if candidates:
-        return choose(draw, candidates)
+        return draw.choose(candidates)
     return (("artifact", key) if isinstance(envelope.get("artifact"), dict) else (key,)), None
 
 
@@ -122,9 +118,9 @@ def _other(path: Path, value: JSON, kinds: tuple[str, ...]) -> JSON:
 
 def _duplicate_key(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     keyed = [(p, v) for p, v in sites(draft.envelope) if isinstance(p[-1], str)]
-    path, value = choose(draw, keyed)
+    path, value = draw.choose(keyed)
     other = _other(path, value, kinds)
-    last = draw(st.booleans())
+    last = draw.boolean()
     container = get_at(draft.envelope, path[:-1])
     members: list[tuple[str, JSON]] = []
     for key, item in container.items():
@@ -136,14 +132,14 @@ def _duplicate_key(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str,
 
 def _invalid_utf8(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     path, value = _pick(draw, _strings(draft.envelope), draft.envelope, "text")
-    bad = choose(draw, INVALID_UTF8)
+    bad = draw.choose(INVALID_UTF8)
     body = _body(set_at(draft.envelope, path, _in_string(value or "", bad)))
     return body, f"invalid utf-8 {bad.hex(' ')} in {show(path)}", None
 
 
 def _lone_surrogate(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     path, value = _pick(draw, _strings(draft.envelope), draft.envelope, "text")
-    escape = choose(draw, LONE_SURROGATES)
+    escape = draw.choose(LONE_SURROGATES)
     body = _body(set_at(draft.envelope, path, _in_string(value or "", escape.encode())))
     return body, f"lone surrogate {escape} in {show(path)}", None
 
@@ -153,35 +149,35 @@ def _bom(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> 
 
 
 def _trailing(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    suffix = choose(draw, TRAILING)
+    suffix = draw.choose(TRAILING)
     return _body(draft.envelope) + suffix, f"trailing data {suffix!r}", None
 
 
 def _deep(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    depth = choose(draw, DEPTHS)
-    shape = choose(draw, ("arrays", "objects"))
+    depth = draw.choose(DEPTHS)
+    shape = draw.choose(("arrays", "objects"))
     text = "[" * depth + "]" * depth if shape == "arrays" else '{"a":' * depth + "1" + "}" * depth
     artifact = draft.envelope.get("artifact")
     fields = [("artifact", "nested")] + [("artifact", k) for k in artifact] if isinstance(artifact, dict) else []
-    path = choose(draw, fields or [("artifact",)])
+    path = draw.choose(fields or [("artifact",)])
     body = _body(set_at(draft.envelope, path, RawJSON(text)))
     return body, f"deep nesting {depth} {shape} at {show(path)}", None
 
 
 def _non_object(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    body = choose(draw, (*NON_OBJECTS, b"wrapped"))
+    body = draw.choose((*NON_OBJECTS, b"wrapped"))
     if body == b"wrapped":  # the valid envelope inside an array
         return b"[" + _body(draft.envelope) + b"]", "non-object body [envelope]", None
     return body, f"non-object body {body.decode()}", None
 
 
 def _empty(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    body = choose(draw, EMPTY)
+    body = draw.choose(EMPTY)
     return body, "empty body" + (f" {body!r}" if body else ""), None
 
 
 def _content_type(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    value = choose(draw, CONTENT_TYPES)
+    value = draw.choose(CONTENT_TYPES)
     headers = tuple((k, v) for k, v in space.headers if k.lower() != "content-type")
     if value is not None:
         headers = (("content-type", value), *headers)
@@ -190,8 +186,8 @@ def _content_type(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, 
 
 
 def _body_size(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
-    size = choose(draw, BODY_SIZES)
-    method = choose(draw, ("whitespace", "extra field"))
+    size = draw.choose(BODY_SIZES)
+    method = draw.choose(("whitespace", "extra field"))
     if method == "whitespace" or not isinstance(draft.envelope.get("artifact"), dict):
         method = "whitespace"
         body = _body(draft.envelope)
@@ -209,7 +205,7 @@ def _integer_site(draw: Draw, draft: Draft) -> tuple[Path, JSON]:
 
 def _non_finite(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     path, _ = _integer_site(draw, draft)
-    token = choose(draw, NON_FINITE)
+    token = draw.choose(NON_FINITE)
     return _body(set_at(draft.envelope, path, RawJSON(token))), f"non-finite number {show(path)} = {token}", None
 
 
@@ -219,15 +215,15 @@ def _spellings(n: int) -> tuple[str, ...]:
 
 def _number_spelling(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     path, value = _integer_site(draw, draft)
-    token = choose(draw, _spellings(value if value is not None else 1))
+    token = draw.choose(_spellings(value if value is not None else 1))
     body = _body(set_at(draft.envelope, path, RawJSON(token)))
     return body, f"number spelling {show(path)} = {token}", None
 
 
 def _escape_sensitive(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...]) -> Built:
     path, value = _pick(draw, _strings(draft.envelope), draft.envelope, "text")
-    name = choose(draw, list(ESCAPE_SENSITIVE))
-    escaped = draw(st.booleans())
+    name = draw.choose(list(ESCAPE_SENSITIVE))
+    escaped = draw.boolean()
     char = ESCAPE_SENSITIVE[name]
     new: JSON = (value or "") + char
     if escaped:

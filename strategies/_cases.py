@@ -10,6 +10,7 @@ from fuzzer._model import Case
 from strategies._adversarial import adversarial_cases
 from strategies._formats import contract_formats
 from strategies._mutated import mutated_cases
+from strategies._source import Drawn, Source
 from strategies._space import CaseSpace, KindSpec
 from strategies._valid import valid_cases
 
@@ -32,7 +33,12 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES) -> st.SearchStrategy[C
     _check_space(space)
     formats = contract_formats(space.roster)
     builders = {"valid": valid_cases, "mutated": mutated_cases, "adversarial": adversarial_cases}
-    return st.one_of([builders[mode](space, formats) for mode in MODES if mode in modes])
+    functions = tuple(builders[mode](space, formats).function for mode in MODES if mode in modes)
+
+    def case(draw: Source) -> Case:
+        return draw.choose(functions)(draw)
+
+    return Drawn(case, f"cases(modes={[mode for mode in MODES if mode in modes]!r})")
 
 
 def _check_space(space: CaseSpace) -> None:

@@ -21,11 +21,10 @@ import json
 from collections.abc import Callable
 from types import MappingProxyType
 
-from hypothesis import strategies as st
-
 from fuzzer._model import JSON, Case, RawJSON
 from strategies._paths import Path, replace, set_at, show, sites
-from strategies._schema import Draw, Formats, choose
+from strategies._schema import Draw, Formats
+from strategies._source import Drawn
 from strategies._space import CaseSpace
 from strategies._valid import DraftPlan, case_of
 
@@ -52,40 +51,38 @@ _LONG = 10_000
 _EXTRA_KEYS = ("extra", "", "__proto__", "x-unknown")
 # JSON texts, parsed at use: every case gets its own (mutable) containers.
 _EXTRA_VALUES = ("1", '"x"', "null", "true", "[]", "{}")
-_MORE = st.booleans()
 
 _TYPES = MappingProxyType(
     {"string": '"1"', "integer": "1", "number": "1.5", "boolean": "true", "array": "[]", "object": "{}"}
 )
 
 
-def mutated_cases(space: CaseSpace, formats: Formats) -> st.SearchStrategy[Case]:
+def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     drafts = DraftPlan(space, formats)
     other_kinds = tuple(spec.name for spec in space.kinds)
 
-    @st.composite
     def mutated(draw: Draw) -> Case:
         draft = drafts(draw)
         envelope = draft.envelope
         labels = []
-        # One mutation, then "one more?" before each further one: the shape of Hypothesis's own lists, so that
-        # the shrinker can delete any mutation the divergence does not need, not only the last ones.
-        while not labels or (len(labels) < MAX_MUTATIONS and draw(_MORE)):
+        # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
+        # can delete any mutation the divergence does not need, not only the last ones.
+        for _ in draw.repeat(1, MAX_MUTATIONS, 1.5):
             envelope, label = _mutate(draw, envelope, other_kinds)
             labels.append(label)
         return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
 
-    return mutated()
+    return Drawn(mutated, "mutated_cases()")
 
 
 def _mutate(draw: Draw, envelope: dict[str, JSON], kinds: tuple[str, ...]) -> tuple[JSON, str]:
-    name, applies, mutation = choose(draw, _MUTATIONS)
+    name, applies, mutation = draw.choose(_MUTATIONS)
     candidates = [(path, value) for path, value in sites(envelope) if applies(path, value)]
     if name == "extra":
         candidates.insert(0, ((), envelope))
     if not candidates:  # e.g. no integer left: add a field to the envelope instead
         name, mutation, candidates = "extra", _extra, [((), envelope)]
-    path, value = choose(draw, candidates)
+    path, value = draw.choose(candidates)
     if name == "key-case":
         return _key_case(draw, envelope, path, value, kinds)
     return mutation(draw, envelope, path, value)
@@ -115,8 +112,8 @@ def _extra(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
     keys = list(_EXTRA_KEYS)
     if path == () and "context" not in value:
         keys.insert(0, "context")  # optional and ignored for playbook; unexpected for other kinds
-    key = choose(draw, [k for k in keys if k not in value] or ["extra-2"])
-    extra = json.loads(choose(draw, _EXTRA_VALUES))
+    key = draw.choose([k for k in keys if k not in value] or ["extra-2"])
+    extra = json.loads(draw.choose(_EXTRA_VALUES))
     grown = {**value, key: extra}
     return set_at(root, path, grown), f"extra {show((*path, key))}"
 
@@ -138,7 +135,7 @@ def _type_of(value: JSON) -> str:
 
 
 def _retype(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
-    target = choose(draw, [t for t in _TYPES if t != _type_of(value)])
+    target = draw.choose([t for t in _TYPES if t != _type_of(value)])
     new = json.loads(_TYPES[target])
     if target == "string" and isinstance(value, int | float) and not isinstance(value, bool):
         new = str(value)  # 3 -> "3": a quoted number
@@ -152,7 +149,7 @@ def _is_int(path: Path, value: JSON) -> bool:
 
 
 def _integer(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
-    new = choose(draw, BOUNDARY_INTEGERS)
+    new = draw.choose(BOUNDARY_INTEGERS)
     spelled = new.text if isinstance(new, RawJSON) else str(new)
     return set_at(root, path, new), f"int {show(path)} = {spelled}"
 
@@ -187,7 +184,7 @@ def _first_changed(value: str, table: dict[int, int]) -> str | None:
 
 def _string(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
     edits = _string_edits(value)
-    edit = choose(draw, list(edits))
+    edit = draw.choose(list(edits))
     return set_at(root, path, edits[edit]()), f"string {show(path)}: {edit}"
 
 
@@ -196,7 +193,7 @@ def _is_array(path: Path, value: JSON) -> bool:
 
 
 def _array(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
-    edit = choose(draw, ("empty", "duplicate", "long"))
+    edit = draw.choose(("empty", "duplicate", "long"))
     item = value[0] if value else None
     new = {"empty": [], "duplicate": [*value, item], "long": [*value, *([item] * 1000)]}[edit]
     return set_at(root, path, new), f"array {show(path)}: {edit}"
@@ -211,8 +208,8 @@ def _variants(key: str) -> list[str]:
 
 def _key_case(draw: Draw, root: JSON, path: Path, value: JSON, kinds: tuple[str, ...] = ()) -> tuple[JSON, str]:
     key = str(path[-1])
-    variant = choose(draw, _variants(key))
-    add = draw(st.booleans())
+    variant = draw.choose(_variants(key))
+    add = draw.boolean()
     if add and path == ("kind",):  # beside the original `kind`, another kind's name
         value = next((k for k in kinds if k != value), value)
 

@@ -1,9 +1,10 @@
 """Schema files and a small, fast JSON Schema (draft-07) to strategy compiler.
 
-`compile_plan` turns a schema into a *plan*: a function `plan(draw) -> value`. Objects are assembled by plain
-Python calls, and only leaves (`sampled_from`, `integers`, `text`, ...) are Hypothesis draws, so a
-case costs few strategy draws: each costs tens of microseconds, and `hypothesis_jsonschema.from_schema`
-costs about 6 ms per object. `compile_schema` wraps a plan as a strategy.
+`compile_plan` turns a schema into a *plan*: a function `plan(source) -> value` of a `Source`. Objects are
+assembled by plain Python calls; a choice among values, a bounded integer, an optional property or an array
+length is one choice of the source, and only free text, floats and fallbacks are strategy draws.
+(`hypothesis_jsonschema.from_schema` costs about 6 ms per object; a plan for the bundled schemas a few hundred
+microseconds.) `compile_schema` wraps a plan as a strategy.
 
 Supported: `type` (one name or a list), `properties`, `required`, `additionalProperties` (true, false or
 absent; only declared properties are generated), `items` (one schema), `minItems`/`maxItems`,
@@ -12,7 +13,7 @@ absent; only declared properties are generated), `items` (one schema), `minItems
 `default`, `examples`). A subschema using anything else is handed whole to `from_schema`, with the formats
 as `custom_formats`; so is a schema that uses `$ref` anywhere.
 
-A format maps to a strategy for strings, or to a sequence of strings (drawn with `sampled_from`, with
+A format maps to a strategy for strings, or to a sequence of strings (one choice among them, with
 `minLength`/`maxLength` applied once, when compiling).
 """
 
@@ -25,26 +26,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import jsonschema
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from fuzzer._model import JSON
+from strategies._source import Drawn, Source
 
 Formats = Mapping[str, st.SearchStrategy[str] | Sequence[str]]
-Draw = Callable[[st.SearchStrategy[Any]], Any]
-T = TypeVar("T")
+Draw = Source
 
 DEFAULT_MAX_ITEMS = 3
 """Extra items beyond `minItems` when a schema gives no `maxItems`: small cases draw fast and read well."""
 DEFAULT_MAX_LENGTH = 12
 """Extra characters beyond `minLength` when a schema gives no `maxLength`."""
 
-_PRESENT = st.booleans()
-_INDEXES = tuple(st.integers(0, max(count - 1, 0)) for count in range(64))
-"""`_INDEXES[n]` draws an index into n values: built once, so a draw skips the strategy cache lookup."""
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples"})
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 _KEYWORDS = MappingProxyType(
@@ -58,17 +56,6 @@ _KEYWORDS = MappingProxyType(
         "object": frozenset({"type", "properties", "required", "additionalProperties"}),
     }
 )
-
-
-def choose(draw: Draw, values: Sequence[T]) -> T:
-    """One of `values`, shrinking towards the first. Unlike `draw(st.sampled_from(values))` it builds no new
-    strategy per call (`st.integers` is cached), which matters when the values are computed per draw."""
-    if not values:
-        raise ValueError("choose() needs at least one value")
-    count = len(values)
-    if count == 1:
-        return values[0]
-    return values[draw(_INDEXES[count] if count < len(_INDEXES) else st.integers(0, count - 1))]
 
 
 class Plan(Protocol):
@@ -104,7 +91,7 @@ class _Object:
     def __call__(self, draw: Draw) -> JSON:
         value = {}
         for name, plan, required in self.properties:
-            if required or draw(_PRESENT):
+            if required or draw.boolean():
                 value[name] = plan(draw)
         return value
 
@@ -114,21 +101,48 @@ class _OneOf:
     """One of several plans (a list of types), shrinking towards the first."""
 
     plans: tuple[Plan, ...]
-    index: st.SearchStrategy[int]
 
     def __call__(self, draw: Draw) -> JSON:
-        return self.plans[draw(self.index)](draw)
+        return self.plans[draw.index(len(self.plans))](draw)
 
 
 @dataclass(frozen=True, slots=True)
 class _Array:
-    """A drawn length, then that many items: cheaper to draw than `st.lists`, and it shrinks as well."""
+    """A drawn length, then that many items: one choice fewer per item than `st.lists`, and it shrinks as well."""
 
     item: Plan
-    length: st.SearchStrategy[int]
+    low: int
+    high: int
 
     def __call__(self, draw: Draw) -> JSON:
-        return [self.item(draw) for _ in range(draw(self.length))]
+        return [self.item(draw) for _ in range(draw.integer(self.low, self.high))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """One of several values, one choice (shrinking towards the first)."""
+
+    values: tuple[JSON, ...]
+
+    def __call__(self, draw: Draw) -> JSON:
+        return draw.choose(self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Integer:
+    """A bounded integer, one choice."""
+
+    low: int
+    high: int
+
+    def __call__(self, draw: Draw) -> JSON:
+        return draw.integer(self.low, self.high)
+
+
+@dataclass(frozen=True, slots=True)
+class _Boolean:
+    def __call__(self, draw: Draw) -> JSON:
+        return draw.boolean()
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
@@ -160,7 +174,7 @@ def as_strategy(plan: Plan) -> st.SearchStrategy[JSON]:
         return plan.strategy
     if isinstance(plan, _Const):
         return st.just(plan.value)
-    return st.composite(lambda draw: plan(draw))()
+    return Drawn(plan, f"plan({type(plan).__name__.strip('_').lower()})")
 
 
 def compile_plan(schema: JSON, formats: Formats) -> Plan:
@@ -179,9 +193,7 @@ def _compile(schema: JSON, formats: Formats) -> Plan:
         return _fallback(schema, formats)
     kind = schema.get("type")
     if isinstance(kind, list) and kind:
-        return _OneOf(
-            tuple(_compile({**schema, "type": name}, formats) for name in kind), st.integers(0, len(kind) - 1)
-        )
+        return _OneOf(tuple(_compile({**schema, "type": name}, formats) for name in kind))
     keywords = set(schema) - _ANNOTATIONS
     if "enum" in schema or "const" in schema:
         if keywords - {"enum", "const", "type"}:
@@ -202,7 +214,7 @@ def _constants(schema: dict[str, Any]) -> Plan:
         values = [v for v in values if any(_has_type(v, name) for name in names)]
     if len(values) == 1:
         return _Const(values[0])
-    return _Leaf(st.sampled_from(values) if values else st.nothing())
+    return _Choice(tuple(values)) if values else _Leaf(st.nothing())
 
 
 def _has_type(value: JSON, kind: str) -> bool:
@@ -219,10 +231,10 @@ def _null(schema: dict[str, Any], formats: Formats) -> Plan:
 
 
 def _boolean(schema: dict[str, Any], formats: Formats) -> Plan:
-    return _Leaf(st.booleans())
+    return _Boolean()
 
 
-def _integers(schema: dict[str, Any]) -> st.SearchStrategy[int]:
+def _integer_bounds(schema: dict[str, Any]) -> tuple[int | None, int | None]:
     low = high = None
     if "minimum" in schema:
         low = math.ceil(schema["minimum"])
@@ -232,11 +244,19 @@ def _integers(schema: dict[str, Any]) -> st.SearchStrategy[int]:
         high = math.floor(schema["maximum"])
     if "exclusiveMaximum" in schema:
         high = min(high if high is not None else math.inf, math.ceil(schema["exclusiveMaximum"]) - 1)
+    return low, high
+
+
+def _integers(schema: dict[str, Any]) -> st.SearchStrategy[int]:
+    low, high = _integer_bounds(schema)
     return st.integers(min_value=low, max_value=high)
 
 
 def _integer(schema: dict[str, Any], formats: Formats) -> Plan:
-    return _Leaf(_integers(schema))
+    low, high = _integer_bounds(schema)
+    if low is None or high is None:
+        return _Leaf(st.integers(min_value=low, max_value=high))
+    return _Integer(low, high) if low <= high else _Leaf(st.nothing())
 
 
 def _number(schema: dict[str, Any], formats: Formats) -> Plan:
@@ -265,7 +285,9 @@ def _string(schema: dict[str, Any], formats: Formats) -> Plan:
     if isinstance(source, st.SearchStrategy):
         return _Leaf(source.filter(fits) if low or high is not None else source)
     values = [text for text in source if fits(text)]
-    return _Const(values[0]) if len(values) == 1 else _Leaf(st.sampled_from(values) if values else st.nothing())
+    if not values:
+        return _Leaf(st.nothing())
+    return _Const(values[0]) if len(values) == 1 else _Choice(tuple(values))
 
 
 def _array(schema: dict[str, Any], formats: Formats) -> Plan:
@@ -274,7 +296,7 @@ def _array(schema: dict[str, Any], formats: Formats) -> Plan:
         return _fallback(schema, formats)  # a tuple of item schemas
     low = schema.get("minItems", 0)
     high = schema.get("maxItems", low + DEFAULT_MAX_ITEMS)
-    return _Array(_compile(items, formats), st.integers(low, high))
+    return _Array(_compile(items, formats), low, high) if low <= high else _Leaf(st.nothing())
 
 
 def _object(schema: dict[str, Any], formats: Formats) -> Plan:

@@ -17,16 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import strategies as st
-
 from fuzzer._model import JSON, Case, WireRequest
 from strategies._formats import MAX_COUNT
 from strategies._roster import Roster, Worker
 from strategies._schema import Draw, Formats, compile_plan
+from strategies._source import Drawn
 from strategies._space import CaseSpace
 from strategies._wire import encode_json
-
-_PRESENT = st.booleans()
 
 Envelope = dict[str, Any]
 """A request object: `kind`, `artifact` and, when present, `context` (possibly mutated into anything)."""
@@ -45,7 +42,7 @@ class DraftPlan:
     context (when the kind has one), then the kind's fix-up. A plan, not a strategy: the mutated and
     adversarial modes call it inside their own composite, which saves strategy draws."""
 
-    __slots__ = ("_index", "_kinds")
+    __slots__ = ("_kinds",)
 
     def __init__(self, space: CaseSpace, formats: Formats) -> None:
         fix_ups = _fix_ups(space.roster)
@@ -59,25 +56,23 @@ class DraftPlan:
             )
             for spec in space.kinds
         )
-        self._index = st.integers(0, len(self._kinds) - 1)
 
     def __call__(self, draw: Draw) -> Draft:
-        name, artifact, context, context_required, fix = self._kinds[draw(self._index) if len(self._kinds) > 1 else 0]
+        name, artifact, context, context_required, fix = draw.choose(self._kinds)
         envelope = {"kind": name, "artifact": artifact(draw)}
-        if context is not None and (context_required or draw(_PRESENT)):
+        if context is not None and (context_required or draw.boolean()):
             envelope["context"] = context(draw)
         return Draft(name, fix(envelope))
 
 
-def valid_cases(space: CaseSpace, formats: Formats) -> st.SearchStrategy[Case]:
+def valid_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     plan = DraftPlan(space, formats)
 
-    @st.composite
     def valid(draw: Draw) -> Case:
         draft = plan(draw)
         return case_of(space, draft, "valid", f"valid {draft.kind}")
 
-    return valid()
+    return Drawn(valid, "valid_cases()")
 
 
 def case_of(
