@@ -84,8 +84,7 @@ class EngineSettings:
 
     @property
     def segment_calls(self) -> int:
-        """A batch holds about three quarters of `batch` cases (see strategies.batches)."""
-        return self.segment or max(10, round(SEGMENT_CASES / max(1.0, 0.75 * self.batch)))
+        return self.segment or max(10, round(SEGMENT_CASES / self.batch))
 
 
 SEGMENT_CASES = 600
@@ -269,7 +268,7 @@ class Engine:
         self.runs += 1
         state = _Run(resume=resume, recheck=recheck)
         with contextlib.suppress(_BudgetSpent, _Found):
-            self._hypothesis(state, run_seed, [Phase.generate], None)
+            self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
         return state
 
     def _shrink_alone(self, state: _Run, run_seed: int) -> None:
@@ -282,7 +281,7 @@ class Engine:
         database = InMemoryExampleDatabase()
         database.save(_DATABASE_KEY + b".secondary", choices_to_bytes(state.alone))
         try:
-            self._hypothesis(state, run_seed, [Phase.reuse, Phase.shrink], database)
+            self._hypothesis(state, run_seed, [Phase.reuse, Phase.shrink], 1, database)
         except _NewClass:
             self._settle_run(state)
             return
@@ -292,7 +291,7 @@ class Engine:
             self._note_flaky(state.reproducer)
 
     def _hypothesis(
-        self, state: _Run, run_seed: int, phases: list[Phase], database: InMemoryExampleDatabase | None
+        self, state: _Run, run_seed: int, phases: list[Phase], batch: int, database: InMemoryExampleDatabase | None
     ) -> None:
         @settings(
             max_examples=self.settings.segment_calls,
@@ -305,7 +304,7 @@ class Engine:
             verbosity=Verbosity.quiet,
             print_blob=False,
         )
-        @given(batches(self.strategy, self.settings.batch))
+        @given(batches(self.strategy, batch))
         def probe(cases: Batch[Case]) -> None:
             self._probe(state, cases)
 

@@ -25,11 +25,12 @@ from typing import Generic, TypeVar
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.internal.conjecture.data import ConjectureData
-from hypothesis.internal.conjecture.utils import ONE_FROM_MANY_LABEL, _calc_p_continue, many
+from hypothesis.internal.conjecture.utils import calc_label_from_name, many
 from hypothesis.strategies._internal.strategies import SearchStrategy
 
 T = TypeVar("T")
 
+_ONE_OF_BATCH = calc_label_from_name("one case of a parity-fuzz batch")
 _WIDE = 127
 """Like `st.integers`: a range wider than this makes its bounds and near-bounds more likely."""
 
@@ -85,43 +86,29 @@ class Source:
             yield count
             count += 1
 
-    def collect(self, function: Callable[[Source], T], low: int, high: int, average: float) -> Batch[T]:
-        """`low` to `high` values of `function` (about `average`), drawn like `st.lists` (a span and a
-        "one more?" choice per value), remembering the choices each value was drawn from."""
+    def collect(self, function: Callable[[Source], T], count: int) -> Batch[T]:
+        """`count` values of `function`, each in a span of its own, remembering the choices each was drawn from."""
         data = self._data
-        p_continue = _calc_p_continue(average - low, high - low)
-        values: Batch[T] = Batch(low == high)
-        count = 0
-        while True:
-            data.start_span(ONE_FROM_MANY_LABEL)
-            if low == high:
-                more = count < low
-            else:  # forced at the bounds, as `many` does: a deleted element leaves the rest aligned
-                forced = True if count < low else False if count >= high else None
-                more = data.draw_boolean(p_continue, forced=forced)
-            if not more:
-                data.stop_span()
-                return values
+        values: Batch[T] = Batch()
+        for _ in range(count):
+            data.start_span(_ONE_OF_BATCH)
             start = len(data.nodes)
             values.append(function(self))
             values.choices.append(tuple(node.value for node in data.nodes[start:]))
             data.stop_span()
-            count += 1
+        return values
 
 
 class Batch(list[T]):
     """The values of `Source.collect`, with the choices that drew each: `alone(i)` is the choice sequence of
-    a batch holding only value i, so that value can be replayed (and shrunk) on its own."""
+    a one-value batch holding value i, so that value can be replayed (and shrunk) on its own."""
 
-    def __init__(self, fixed_size: bool) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.fixed_size = fixed_size
         self.choices: list[tuple[ChoiceT, ...]] = []
 
     def alone(self, index: int) -> tuple[ChoiceT, ...]:
-        if self.fixed_size:  # a batch of exactly one: no "one more?" choices
-            return self.choices[index]
-        return (True, *self.choices[index], False)
+        return self.choices[index]
 
 
 class Drawn(SearchStrategy[T], Generic[T]):
@@ -148,14 +135,14 @@ def drawn_function(strategy: st.SearchStrategy[T]) -> Callable[[Source], T]:
 
 
 def batches(strategy: st.SearchStrategy[T], size: int) -> st.SearchStrategy[Batch[T]]:
-    """Lists of 1 to `size` values of `strategy`, about three quarters of `size` long on average (`st.lists`
-    averages at most 6), each value a span the shrinker can delete. `Batch.alone(i)` replays one of them."""
+    """Lists of exactly `size` values of `strategy`: one Hypothesis example carries `size` cases, so its
+    per-example work (a few hundred microseconds) is shared by all of them. Nothing shrinks a batch: a value
+    worth shrinking is replayed alone, in a batch of size 1, from `Batch.alone`."""
     if size < 1:
         raise ValueError(f"batch size {size} must be at least 1")
     function = drawn_function(strategy)
-    average = max(1.0, 0.75 * size)
 
     def batch(source: Source) -> Batch[T]:
-        return source.collect(function, 1, size, average)
+        return source.collect(function, size)
 
     return Drawn(batch, f"batches({strategy!r}, {size})")
