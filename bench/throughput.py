@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,10 +58,22 @@ def prebuilt(strategy: st.SearchStrategy[Case], count: int) -> list[Case]:
 
 
 def ceiling(transport: Transport, cases: list[Case], batch: int) -> float:
+    """Pre-built cases sent the way the engine sends them: batch k+1 is written before the answers to batch k
+    are read, so the runtimes always have work (the engine draws the next batch in that time)."""
     started = time.perf_counter()
+    in_flight = None
     for start in range(0, len(cases), batch):
-        transport.exchange_many(cases[start : start + batch])
+        flight = transport.start(cases[start : start + batch])
+        if in_flight is not None:
+            transport.finish(in_flight)
+        in_flight = flight
+    if in_flight is not None:
+        transport.finish(in_flight)
     return len(cases) / (time.perf_counter() - started)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
 def campaign(
@@ -152,30 +165,50 @@ def schemathesis_rate(url: str, examples: int) -> str:
     return f"{cases / elapsed:8,.0f} cases/s   ({cases} cases to one runtime, wall clock incl. start-up)"
 
 
+def _spread(values: list[float]) -> str:
+    return f"   [{min(values):,.0f} .. {max(values):,.0f}]" if len(values) > 1 else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--examples", type=int, default=3000)
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=Config().workers)
+    parser.add_argument("--batch", type=int, default=EngineSettings().batch)
+    parser.add_argument("--repeat", type=int, default=3, help="passes of the ceiling and the steady campaign")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--long", type=int, default=20_000, help="examples of the memory run (0: skip it)")
     args = parser.parse_args()
     config = Config()
     strategy = case_strategy(config, ("valid", "mutated", "adversarial"), ())
 
-    print(f"parity-fuzz throughput · {args.examples} examples · workers {args.workers} · batch {args.batch}")
+    print(
+        f"parity-fuzz throughput · {args.examples} examples · workers {args.workers} · batch {args.batch} · "
+        f"median of {args.repeat} passes"
+    )
     cases = prebuilt(strategy, args.examples)
     with reference() as pair, Transport(pair, workers=args.workers) as transport:
-        limit = ceiling(transport, cases, args.batch)
-        print(f"transport ceiling      {limit:8,.0f} cases/s   (pre-built cases, both runtimes, same client)")
+        ceiling(transport, cases[: args.examples // 10], args.batch)  # warm up connections and runtimes
+        limits = [ceiling(transport, cases, args.batch) for _ in range(args.repeat)]
+        limit = median(limits)
+        print(
+            f"transport ceiling      {limit:8,.0f} cases/s   (pre-built cases, both runtimes, same client)"
+            f"{_spread(limits)}"
+        )
         cold, engine = campaign(transport, strategy, config, frozenset(), args.examples, args.batch, args.seed)
         print(
             f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.findings)} classes found and shrunk, "
             f"{engine.shrink_calls} shrink calls)"
         )
         known = frozenset(sig.digest for sig in engine.classes)
-        steady, _ = campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)
-        print(f"steady campaign        {steady:8,.0f} cases/s   (the same campaign again: every class known)")
+        rates = [
+            campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)[0]
+            for _ in range(args.repeat)
+        ]
+        steady = median(rates)
+        print(
+            f"steady campaign        {steady:8,.0f} cases/s   (the same campaign again: every class known)"
+            f"{_spread(rates)}"
+        )
         print(f"steady / ceiling       {steady / limit:8.2f}")
         print(f"schemathesis           {schemathesis_rate(pair[0].url, min(args.examples, 1000))}")
         print("steady / schemathesis  compare the two lines above: parity-fuzz sends every case to both runtimes")

@@ -31,7 +31,7 @@ class CampaignPlan:
     corpus: Path
     modes: tuple[str, ...] = MODES
     kinds: tuple[str, ...] = ()
-    workers: int = 8
+    workers: int = 16
     timeout: float = 5.0
     report_md: Path | None = None
     report_json: Path | None = None

@@ -64,11 +64,12 @@ def _matches(value: JSON, parts: list[str]) -> Iterator[tuple[JSON, str | int]]:
             yield value, key
 
 
-def remove_paths(value: JSON, pointers: tuple[str, ...]) -> JSON:
-    """A copy of `value` without the places the pointers name."""
+def remove_paths(value: JSON, pointers: tuple[str, ...], *, in_place: bool = False) -> JSON:
+    """A copy of `value` without the places the pointers name (`value` itself, changed, with `in_place`)."""
     if not pointers or not isinstance(value, dict | list):
         return value
-    value = copy.deepcopy(value)
+    if not in_place:
+        value = copy.deepcopy(value)
     for pointer in pointers:
         for container, key in sorted(_matches(value, split_pointer(pointer)), key=_removal_order):
             del container[key]  # type: ignore[index]
@@ -220,7 +221,7 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
             adapted.append(body)
             shapes.append(())
             continue
-        body = remove_paths(body, policy.ignore)
+        body = remove_paths(body, policy.ignore, in_place=True)  # parsed here: nobody else holds it
         bodies[side] = body
         canonical, changed = apply_adapters(body, policy.adapters, name)
         adapted.append(canonical)

@@ -3,7 +3,7 @@
 endpoint = "/v1/validate"          # the path every case is sent to
 health = "/health"                 # probed at start and when a runtime stops answering
 timeout = 5.0                      # seconds per request
-workers = 8                        # cases in flight at once
+workers = 16                       # cases in flight at once
 ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
 key_paths = ["/error/kind", "/error/field"]   # values that keep root causes apart in signatures
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
@@ -66,7 +66,7 @@ class Config:
     endpoint: str = "/v1/validate"
     health: str = "/health"
     timeout: float = 5.0
-    workers: int = 8
+    workers: int = 16
     policy: ComparePolicy = field(
         default_factory=lambda: ComparePolicy(
             ignore=("/elapsed_ms",),

@@ -55,10 +55,11 @@ from fuzzer._model import (
     Finding,
     Level,
     Outcome,
+    Response,
     Signature,
     WireRequest,
 )
-from fuzzer._send import Transport
+from fuzzer._send import Flight, Transport
 from strategies import Batch, batches
 
 
@@ -66,7 +67,7 @@ from strategies import Batch, batches
 class EngineSettings:
     examples: int = 1000
     seed: int | None = None
-    batch: int = 4
+    batch: int = 16
     confirm: int = 3
     max_seconds: float | None = None
     max_shrink_calls: int = 2000
@@ -94,10 +95,15 @@ MAX_ERRORS = 100
 """Errors kept word for word; beyond that they are only counted."""
 
 RECENT = 16
-"""Cases remembered as the candidates when a runtime dies."""
+"""Cases remembered as the candidates when a runtime dies, beyond the two batches that may be in flight."""
 
 _DATABASE_KEY = b"parity-fuzz"
 """The key of the one-case example a shrinking run starts from (its database holds nothing else)."""
+
+VERDICT_CACHE = 2048
+"""Answer pairs whose comparison is remembered (cleared when full)."""
+VERDICT_BODY_LIMIT = 8192
+"""Answer pairs longer than this (both bodies together) are compared afresh every time."""
 
 ANSWER_CACHE = 4096
 """Requests remembered while one class is shrunk (bounded, so memory stays flat)."""
@@ -174,7 +180,20 @@ class _Run:
     last_counted: int = 0  # cases of the latest generation call
     calls: int = 0  # generation calls of this segment so far, replayed ones included
     alone: tuple[ChoiceT, ...] = ()  # the choices of a batch holding only the reproducer
+    found_call: int = 0  # the generation call whose batch held the reproducer
+    in_flight: _InFlight | None = None  # the latest batch sent, its answers not read yet
     answers: dict[WireRequest, Divergence | None] = field(default_factory=dict)
+
+
+@dataclass
+class _InFlight:
+    """A generation call's cases, written to the runtimes; they answer while the next batch is drawn."""
+
+    call: int
+    batch: Batch[Case]
+    cases: list[Case]
+    counted: bool  # False for a batch looked at again after a class was found in it
+    flight: Flight
 
 
 class Engine:
@@ -208,8 +227,9 @@ class Engine:
         self._deadline: float | None = None
         self.health = health
         self.restart = restart
-        self.recent: deque[Case] = deque(maxlen=RECENT)
+        self.recent: deque[Case] = deque(maxlen=RECENT + 2 * settings_.batch)
         self.crashed: str | None = None
+        self._verdicts: dict[tuple[Response, Response], tuple[Comparison | None, Signature | None]] = {}
 
     # ------------------------------------------------------------ public
 
@@ -237,7 +257,7 @@ class Engine:
                 if run.target is not None:
                     # The same segment again, from the call that found the class: the rest of its batch may hold
                     # another new class, and a campaign must not depend on where the last one stopped.
-                    resume, recheck = run.calls - 1, run.last_counted
+                    resume, recheck = run.found_call - 1, run.last_counted
                 else:
                     segment, resume, recheck = segment + 1, 0, 0
         except _RuntimeDied as death:
@@ -269,6 +289,12 @@ class Engine:
         state = _Run(resume=resume, recheck=recheck)
         with contextlib.suppress(_BudgetSpent, _Found):
             self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
+        last, state.in_flight = state.in_flight, None
+        if last is not None:  # answered after the last call: judged now, or dropped when this run found a class
+            if state.target is None:
+                self._land(state, last)
+            else:
+                self.transport.finish(last.flight)
         return state
 
     def _shrink_alone(self, state: _Run, run_seed: int) -> None:
@@ -323,23 +349,33 @@ class Engine:
             self._shrink_step(state, cases)
 
     def _generate(self, state: _Run, batch: Batch[Case]) -> None:
+        """One generation call: send this batch, then judge the previous one, whose answers came in while this
+        batch was drawn (the runtimes and the drawing work at the same time)."""
         state.calls += 1
         if state.calls <= state.resume:
             return  # replaying the segment up to where the last run stopped: drawn again, not sent again
         if self._out_of_time():
             raise _BudgetSpent
-        counted = state.recheck if state.calls == state.resume + 1 else 0
-        if counted:  # the call that found the last class: its other cases are looked at again, not counted again
-            cases = batch[:counted]
+        recheck = state.recheck if state.calls == state.resume + 1 else 0
+        if recheck:  # the call that found the last class: its other cases are looked at again, not counted again
+            cases = batch[:recheck]
         else:
-            left = self.settings.examples - self.examples
+            flying = state.in_flight
+            left = self.settings.examples - self.examples - (len(flying.cases) if flying and flying.counted else 0)
             if left <= 0:
                 raise _BudgetSpent
             cases = batch[:left]
-            self.examples += len(cases)
-        state.last_counted = len(cases)
-        judged = self._judge(cases)
-        if not counted:
+        self.recent.extend(cases)
+        previous = state.in_flight
+        state.in_flight = _InFlight(state.calls, batch, cases, not recheck, self.transport.start(cases))
+        if previous is not None and self._land(state, previous):
+            raise _Found
+
+    def _land(self, state: _Run, sent: _InFlight) -> bool:
+        """Judge a batch's answers: count them, and make the first confirmed new class the run's target."""
+        judged = self._judge_exchanges(self.transport.finish(sent.flight))
+        if sent.counted:
+            self.examples += len(sent.cases)
             for _, divergence in judged:
                 self._tally(divergence)
         for index, (_, divergence) in enumerate(judged):
@@ -348,9 +384,11 @@ class Engine:
             if not self._reproduces(divergence):
                 self._note_flaky(divergence)
                 continue
-            state.target, state.reproducer, state.alone = divergence.signature, divergence, batch.alone(index)
-            raise _Found
+            state.target, state.reproducer, state.alone = divergence.signature, divergence, sent.batch.alone(index)
+            state.found_call, state.last_counted = sent.call, len(sent.cases)
+            return True
         self.observer.progress(self.examples, len(self.classes))
+        return False
 
     def _shrink_step(self, state: _Run, cases: Batch[Case]) -> None:
         """One shrinking call: raise iff a case still shows the run's target signature.
@@ -383,21 +421,42 @@ class Engine:
             _raise_new_class(divergence.signature)
 
     def _judge(self, cases: list[Case]) -> list[tuple[Case, Divergence | None]]:
+        self.recent.extend(cases)
+        return self._judge_exchanges(self.transport.exchange_many(cases) if cases else [])
+
+    def _judge_exchanges(self, exchanges: list[Exchange]) -> list[tuple[Case, Divergence | None]]:
         judged: list[tuple[Case, Divergence | None]] = []
-        exchanges = self.transport.exchange_many(cases) if cases else []
         self._watch(exchanges)
         for exchange in exchanges:
             try:
-                judged.append((exchange.case, classify(exchange, compare(exchange, self.policy))))
+                judged.append((exchange.case, self._verdict(exchange)))
             except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
                 self._note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
         return judged
+
+    def _verdict(self, exchange: Exchange) -> Divergence | None:
+        """`classify(compare(...))`, remembered for small answer pairs: a comparison depends on the two answers
+        only, and most cases get one of a few answers (the same acceptance, the same rejection)."""
+        left, right = exchange.responses
+        if len(left.body) + len(right.body) > VERDICT_BODY_LIMIT:
+            return classify(exchange, compare(exchange, self.policy))
+        key = (left, right)
+        known = self._verdicts.get(key)
+        if known is None:
+            divergence = classify(exchange, compare(exchange, self.policy))
+            known = (divergence.comparison, divergence.signature) if divergence else (None, None)
+            if len(self._verdicts) >= VERDICT_CACHE:
+                self._verdicts.clear()
+            self._verdicts[key] = known
+        comparison, signature = known
+        if comparison is None or signature is None:
+            return None
+        return Divergence(exchange=exchange, comparison=comparison, signature=signature)
 
     # ------------------------------------------------------------ runtimes that die
 
     def _watch(self, exchanges: list[Exchange]) -> None:
         """A side that did not answer is asked for its health; a dead runtime ends the campaign."""
-        self.recent.extend(exchange.case for exchange in exchanges)
         for exchange in exchanges:
             for index, response in enumerate(exchange.responses):
                 if response.outcome is not Outcome.OK and not self._healthy(index):
@@ -472,7 +531,8 @@ class Engine:
 
     def _resend(self, divergence: Divergence) -> Signature | None:
         exchange = self.transport.exchange(divergence.exchange.case)
-        again = classify(exchange, compare(exchange, self.policy))
+        self._watch([exchange])  # a runtime dying while it was being confirmed is a crash, not a class
+        again = self._verdict(exchange)
         return again.signature if again else None
 
     def _reproduces(self, divergence: Divergence, times: int = 1) -> bool:

@@ -68,8 +68,8 @@ def adversarial_cases(space: CaseSpace, formats: Formats, families: Sequence[str
     drafts = DraftPlan(space, formats)
     kinds = tuple(spec.name for spec in space.kinds)
 
-    def adversarial(draw: Draw) -> Case:
-        draft = drafts(draw)
+    def adversarial(draw: Draw, kind: int | None = None) -> Case:
+        draft = drafts(draw, kind)
         family = draw.choose(weighted)
         body, detail, headers = FAMILIES[family][0](draw, draft, space, kinds)
         return case_of(space, draft, "adversarial", f"adversarial: {detail}", body=body, headers=headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from hypothesis import strategies as st
 
@@ -13,6 +13,9 @@ from strategies._mutated import mutated_cases
 from strategies._source import Drawn, Source
 from strategies._space import CaseSpace, KindSpec
 from strategies._valid import valid_cases
+
+ModeFunction = Callable[[Source, int | None], Case]
+"""A mode's case for the kind at an index of `space.kinds` (None: a drawn kind)."""
 
 MODES = ("valid", "mutated", "adversarial")
 """In shrinking order: a failure reproduced by a valid case is preferred to a mutated one, and so on."""
@@ -33,10 +36,18 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES) -> st.SearchStrategy[C
     _check_space(space)
     formats = contract_formats(space.roster)
     builders = {"valid": valid_cases, "mutated": mutated_cases, "adversarial": adversarial_cases}
-    functions = tuple(builders[mode](space, formats).function for mode in MODES if mode in modes)
+    # One choice picks the mode and the kind together (mode first, then kind, in shrinking order): every choice
+    # costs as much as the rest of a small case, and a case is a dozen of them.
+    table: tuple[tuple[ModeFunction, int], ...] = tuple(
+        (builders[mode](space, formats).function, kind)  # type: ignore[misc]
+        for mode in MODES
+        if mode in modes
+        for kind in range(len(space.kinds))
+    )
 
     def case(draw: Source) -> Case:
-        return draw.choose(functions)(draw)
+        function, kind = draw.choose(table)
+        return function(draw, kind)
 
     return Drawn(case, f"cases(modes={[mode for mode in MODES if mode in modes]!r})")
 

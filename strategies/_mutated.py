@@ -61,13 +61,13 @@ def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     drafts = DraftPlan(space, formats)
     other_kinds = tuple(spec.name for spec in space.kinds)
 
-    def mutated(draw: Draw) -> Case:
-        draft = drafts(draw)
+    def mutated(draw: Draw, kind: int | None = None) -> Case:
+        draft = drafts(draw, kind)
         envelope = draft.envelope
         labels = []
         # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
         # can delete any mutation the divergence does not need, not only the last ones.
-        for _ in draw.repeat(1, MAX_MUTATIONS, 1.5):
+        for _ in draw.repeat(1, MAX_MUTATIONS):
             envelope, label = _mutate(draw, envelope, other_kinds)
             labels.append(label)
         return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)

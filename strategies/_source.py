@@ -25,12 +25,13 @@ from typing import Generic, TypeVar
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.internal.conjecture.data import ConjectureData
-from hypothesis.internal.conjecture.utils import calc_label_from_name, many
+from hypothesis.internal.conjecture.utils import calc_label_from_name
 from hypothesis.strategies._internal.strategies import SearchStrategy
 
 T = TypeVar("T")
 
 _ONE_OF_BATCH = calc_label_from_name("one case of a parity-fuzz batch")
+_ONE_MORE = calc_label_from_name("one more element of a parity-fuzz repeat")
 _WIDE = 127
 """Like `st.integers`: a range wider than this makes its bounds and near-bounds more likely."""
 
@@ -59,7 +60,7 @@ class Source:
             if count < 1:
                 raise ValueError("index() needs a count of at least 1")
             return 0
-        return self._data.draw_integer(1, count) - 1
+        return self._data.draw_integer(0, count - 1)
 
     def choose(self, values: Sequence[T]) -> T:
         """One of `values`, shrinking towards the first."""
@@ -77,14 +78,18 @@ class Source:
             weights = {low: 2 / 128, low + 1: 1 / 128, high - 1: 1 / 128, high: 2 / 128}
         return self._data.draw_integer(low, high, weights=weights)
 
-    def repeat(self, low: int, high: int, average: float) -> Iterator[int]:
-        """Yields 0, 1, ... for `low` to `high` elements (about `average`), each element in a span of its own,
-        the way `st.lists` draws: the shrinker can delete any element, not only the last."""
-        elements = many(self._data, min_size=low, max_size=high, average_size=average)
-        count = 0
-        while elements.more():
+    def repeat(self, low: int, high: int) -> Iterator[int]:
+        """Yields 0, 1, ... for `low` to `high` elements, each in a span of its own: `low` of them, then a
+        "one more?" choice before each further one (as `st.lists` draws, less the choices it forces), so the
+        shrinker can delete any element, not only the last."""
+        data = self._data
+        for count in range(high):
+            data.start_span(_ONE_MORE)  # the "one more?" choice inside: deleting the span deletes both
+            if count >= low and not data.draw_boolean():
+                data.stop_span()
+                return
             yield count
-            count += 1
+            data.stop_span()
 
     def collect(self, function: Callable[[Source], T], count: int) -> Batch[T]:
         """`count` values of `function`, each in a span of its own, remembering the choices each was drawn from."""

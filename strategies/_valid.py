@@ -57,8 +57,9 @@ class DraftPlan:
             for spec in space.kinds
         )
 
-    def __call__(self, draw: Draw) -> Draft:
-        name, artifact, context, context_required, fix = draw.choose(self._kinds)
+    def __call__(self, draw: Draw, kind: int | None = None) -> Draft:
+        """A draft of the kind at index `kind` of `space.kinds`, or of a drawn kind."""
+        name, artifact, context, context_required, fix = draw.choose(self._kinds) if kind is None else self._kinds[kind]
         envelope = {"kind": name, "artifact": artifact(draw)}
         if context is not None and (context_required or draw.boolean()):
             envelope["context"] = context(draw)
@@ -68,8 +69,8 @@ class DraftPlan:
 def valid_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     plan = DraftPlan(space, formats)
 
-    def valid(draw: Draw) -> Case:
-        draft = plan(draw)
+    def valid(draw: Draw, kind: int | None = None) -> Case:
+        draft = plan(draw, kind)
         return case_of(space, draft, "valid", f"valid {draft.kind}")
 
     return Drawn(valid, "valid_cases()")

@@ -69,7 +69,10 @@ class _Live(Observer):
 @click.option("--report-md", type=click.Path(path_type=Path), default=None, help="Write a Markdown report here.")
 @click.option("--report-json", type=click.Path(path_type=Path), default=None, help="Write a JSON report here.")
 @click.option(
-    "--workers", type=click.IntRange(min=1, max=256), default=None, help="Cases in flight at once (default: config, 8)."
+    "--workers",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="Cases in flight at once (default: config, 16).",
 )
 @click.option(
     "--batch",
