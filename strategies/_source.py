@@ -1,20 +1,25 @@
-"""Where a case's choices come from: Hypothesis's choice sequence, read directly.
+"""Where a case's decisions come from: a tape of bytes drawn from Hypothesis, read a decision at a time.
 
-A case is a handful of small decisions: which mode, which kind, which roster worker, which mutation at which
-site. Drawn as `draw(st.integers(0, n - 1))`, each decision costs a strategy draw: a span, argument
-validation and the strategy's own bookkeeping, about 60 µs on the reference machine on top of the choice itself
-(about 25 µs). A campaign makes a dozen decisions per case, so this overhead alone capped it near 600 cases/s
-before anything was sent. `Source` makes each decision one choice of Hypothesis's choice sequence
-(`ConjectureData.draw_integer` / `draw_boolean`, what `st.integers` and `st.booleans` end in), so the shrinker
-sees exactly the same kind of choices and minimises them the same way: towards index 0, `False`, the low
-bound. Structure the shrinker needs is kept as spans: one per case and one per element of a repeated part
-(`repeat`, the same `many` that `st.lists` uses), so it can delete a whole case or a whole mutation.
+A case is a dozen small decisions: which mode and kind, which roster worker, which mutation at which site. As
+strategy draws (`draw(st.integers(0, n - 1))`) each cost about 85 µs on the reference machine; as single
+choices of Hypothesis's choice sequence (`ConjectureData.draw_integer`) still about 30 µs, because Hypothesis
+records, sizes and tree-tracks every choice. At a dozen per case that was most of a campaign's time. So a case
+draws one choice instead: a *tape*, a fixed-size byte string (`draw_bytes(TAPE, TAPE)`), and every decision
+reads the next one to four bytes of it, scaled to its range. A case that needs more bytes draws another tape.
 
-Anything that is not a single decision (free text, floats, `hypothesis_jsonschema` fallbacks) is still drawn
-as a strategy, with `source.draw(strategy)` or `source(strategy)`.
+Shrinking stays what it was. Hypothesis shrinks a byte string element by element towards zero (all zeros
+first, then each byte lowered in turn), and every decision maps lower bytes to a simpler value, monotonically:
+index 0, `False`, the low bound. A decision's bytes are read most significant first, so lowering them lowers
+the value. Structure the shrinker needs is kept as separate choices in spans: each case of a batch starts a new
+tape (so `Batch.alone` can replay it), and so does each element of a `repeat` (so the shrinker can delete a
+whole mutation by deleting its tape).
 
-This reads Hypothesis internals (`ConjectureData`, `conjecture.utils.many`) that are not public API; the
-hypothesis version is pinned in pyproject.toml and tests/strategies/test_pins.py fails when they change.
+Anything that is not a decision among known values (free text, floats, `hypothesis_jsonschema` fallbacks) is
+still drawn as a strategy, with `source.draw(strategy)` or `source(strategy)`.
+
+This uses Hypothesis internals (`ConjectureData.draw_bytes`, spans, `nodes`) that are not public API; the
+hypothesis version is pinned in pyproject.toml, and tests/strategies/test_pins.py and the shrinking tests fail
+when they change.
 """
 
 from __future__ import annotations
@@ -30,37 +35,54 @@ from hypothesis.strategies._internal.strategies import SearchStrategy
 
 T = TypeVar("T")
 
+TAPE = 32
+"""Bytes per tape: a valid case reads about ten, a mutated one about twenty (over two or three tapes)."""
 _ONE_OF_BATCH = calc_label_from_name("one case of a parity-fuzz batch")
 _ONE_MORE = calc_label_from_name("one more element of a parity-fuzz repeat")
-_WIDE = 127
+_WIDE = 128
 """Like `st.integers`: a range wider than this makes its bounds and near-bounds more likely."""
 
 
 class Source:
-    """The choices of one Hypothesis example. `source(strategy)` draws from any strategy; the methods draw
-    single decisions directly, each shrinking towards its simplest value."""
+    """The decisions of one Hypothesis example. `source(strategy)` draws from any strategy; the methods read
+    decisions from the current tape, each shrinking towards its simplest value."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_at", "_data", "_tape")
 
     def __init__(self, data: ConjectureData) -> None:
         self._data = data
+        self._tape = b""
+        self._at = 0
 
     def __call__(self, strategy: st.SearchStrategy[T]) -> T:
         return self._data.draw(strategy)
 
     draw = __call__
 
+    def new_tape(self) -> None:
+        """The next decision starts a tape of its own (a new choice for Hypothesis)."""
+        self._tape, self._at = b"", 0
+
+    def _read(self, count: int) -> int:
+        """The next `count` bytes of the tape as an unsigned integer, most significant first."""
+        if self._at + count > len(self._tape):
+            self._tape, self._at = self._data.draw_bytes(TAPE, TAPE), 0
+        value = int.from_bytes(self._tape[self._at : self._at + count], "big")
+        self._at += count
+        return value
+
     def boolean(self) -> bool:
         """True or False, equally likely; shrinks towards False."""
-        return self._data.draw_boolean()
+        return self._read(1) >= 128
 
     def index(self, count: int) -> int:
-        """0 .. count-1, shrinking towards 0; no choice at all when count is 1."""
+        """0 .. count-1, shrinking towards 0; reads nothing when count is 1."""
         if count <= 1:
             if count < 1:
                 raise ValueError("index() needs a count of at least 1")
             return 0
-        return self._data.draw_integer(0, count - 1)
+        width = 1 if count <= 1 << 8 else 2 if count <= 1 << 16 else 4 if count <= 1 << 32 else 8
+        return self._read(width) * count >> (8 * width)
 
     def choose(self, values: Sequence[T]) -> T:
         """One of `values`, shrinking towards the first."""
@@ -69,23 +91,29 @@ class Source:
         return values[self.index(len(values))]
 
     def integer(self, low: int, high: int) -> int:
-        """low .. high, shrinking towards low (towards 0 when the range holds it), bounds favoured like
-        `st.integers(low, high)`."""
+        """low .. high, shrinking towards low; in a wide range the bounds and their neighbours come up about one
+        time in twenty, as with `st.integers(low, high)`."""
         if low > high:
             raise ValueError(f"integer({low}, {high}): empty range")
-        weights = None
-        if high - low > _WIDE:
-            weights = {low: 2 / 128, low + 1: 1 / 128, high - 1: 1 / 128, high: 2 / 128}
-        return self._data.draw_integer(low, high, weights=weights)
+        span = high - low + 1
+        if span <= _WIDE:
+            return low + self.index(span)
+        pick = self._read(1)
+        if pick < len(_BOUNDS):
+            return _BOUNDS[pick](low, high)
+        return low + self.index(span)
 
     def repeat(self, low: int, high: int) -> Iterator[int]:
-        """Yields 0, 1, ... for `low` to `high` elements, each in a span of its own: `low` of them, then a
-        "one more?" choice before each further one (as `st.lists` draws, less the choices it forces), so the
+        """Yields 0, 1, ... for `low` to `high` elements, each in a span and on a tape of its own: `low` of them,
+        then as many as the "one more?" decisions allow. Every element's tape starts with that decision (read and
+        ignored for the first `low`), so that deleting any element's tape leaves the next one aligned: the
         shrinker can delete any element, not only the last."""
         data = self._data
         for count in range(high):
-            data.start_span(_ONE_MORE)  # the "one more?" choice inside: deleting the span deletes both
-            if count >= low and not data.draw_boolean():
+            data.start_span(_ONE_MORE)
+            self.new_tape()
+            more = self.boolean()
+            if count >= low and not more:
                 data.stop_span()
                 return
             yield count
@@ -97,11 +125,23 @@ class Source:
         values: Batch[T] = Batch()
         for _ in range(count):
             data.start_span(_ONE_OF_BATCH)
+            self.new_tape()
             start = len(data.nodes)
             values.append(function(self))
             values.choices.append(tuple(node.value for node in data.nodes[start:]))
             data.stop_span()
         return values
+
+
+_BOUNDS: tuple[Callable[[int, int], int], ...] = (
+    lambda low, high: low,
+    lambda low, high: low,
+    lambda low, high: low + 1,
+    lambda low, high: high - 1,
+    lambda low, high: high,
+    lambda low, high: high,
+)
+"""A wide range's first byte below len(_BOUNDS) picks a bound (6 in 256: the weights of `st.integers`)."""
 
 
 class Batch(list[T]):
