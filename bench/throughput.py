@@ -1,7 +1,7 @@
 """Throughput of parity-fuzz on the bundled reference runtimes (a script, not a test).
 
 Prints, from one run on this machine:
-  - the transport ceiling: the fuzzer's own client sending pre-built cases to both runtimes;
+  - the transport ceiling: the fuzzer's own client sending the steady campaign's cases, pre-built, to both;
   - the fuzzer's steady campaign rate: cases/s with every class already known (generate, send, compare);
   - the cold campaign rate: the same with shrinking of every new class included;
   - the ratio of the steady rate to the ceiling, and peak RSS;
@@ -24,9 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from fuzzer._campaign import case_strategy
@@ -34,27 +34,9 @@ from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineSettings, Observer
 from fuzzer._model import Case
 from fuzzer._runtimes import reference
-from fuzzer._send import Transport
+from fuzzer._send import Flight, Transport
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def prebuilt(strategy: st.SearchStrategy[Case], count: int) -> list[Case]:
-    drawn: list[Case] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
-    collect()
-    return drawn[:count]
 
 
 def ceiling(transport: Transport, cases: list[Case], batch: int) -> float:
@@ -70,6 +52,17 @@ def ceiling(transport: Transport, cases: list[Case], batch: int) -> float:
     if in_flight is not None:
         transport.finish(in_flight)
     return len(cases) / (time.perf_counter() - started)
+
+
+class Recording(Transport):
+    """The fuzzer's transport, keeping the cases it sends while `recorded` is a list."""
+
+    recorded: list[Case] | None = None
+
+    def start(self, cases: Sequence[Case]) -> Flight:
+        if self.recorded is not None:
+            self.recorded.extend(cases)
+        return super().start(cases)
 
 
 def median(values: list[float]) -> float:
@@ -185,26 +178,28 @@ def main() -> int:
         f"parity-fuzz throughput · {args.examples} examples · workers {args.workers} · batch {args.batch} · "
         f"median of {args.repeat} passes"
     )
-    cases = prebuilt(strategy, args.examples)
-    with reference() as pair, Transport(pair, workers=args.workers) as transport:
-        ceiling(transport, cases[: args.examples // 10], args.batch)  # warm up connections and runtimes
-        limits = [ceiling(transport, cases, args.batch) for _ in range(args.repeat)]
-        limit = median(limits)
+    with reference() as pair, Recording(pair, workers=args.workers) as transport:
+        cold, engine = campaign(transport, strategy, config, frozenset(), args.examples, args.batch, args.seed)
+        known = frozenset(sig.digest for sig in engine.classes)
+        # The ceiling sends exactly the cases the steady campaign sends, recorded from one run of it, the same way
+        # (batches of --batch, the next written before the answers to the last are read). Ceiling and campaign
+        # passes alternate, so that a drift of the machine touches both.
+        transport.recorded = []
+        campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)
+        cases, transport.recorded = transport.recorded, None
+        limits, rates = [], []
+        for _ in range(args.repeat):
+            limits.append(ceiling(transport, cases, args.batch))
+            rates.append(campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)[0])
+        limit, steady = median(limits), median(rates)
         print(
-            f"transport ceiling      {limit:8,.0f} cases/s   (pre-built cases, both runtimes, same client)"
+            f"transport ceiling      {limit:8,.0f} cases/s   (the campaign's own cases, pre-built, same client)"
             f"{_spread(limits)}"
         )
-        cold, engine = campaign(transport, strategy, config, frozenset(), args.examples, args.batch, args.seed)
         print(
             f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.findings)} classes found and shrunk, "
             f"{engine.shrink_calls} shrink calls)"
         )
-        known = frozenset(sig.digest for sig in engine.classes)
-        rates = [
-            campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)[0]
-            for _ in range(args.repeat)
-        ]
-        steady = median(rates)
         print(
             f"steady campaign        {steady:8,.0f} cases/s   (the same campaign again: every class known)"
             f"{_spread(rates)}"

@@ -100,6 +100,9 @@ RECENT = 16
 _DATABASE_KEY = b"parity-fuzz"
 """The key of the one-case example a shrinking run starts from (its database holds nothing else)."""
 
+IN_FLIGHT = 1
+"""Batches sent and not yet judged: the runtimes answer while the next batches are drawn."""
+
 VERDICT_CACHE = 2048
 """Answer pairs whose comparison is remembered (cleared when full)."""
 VERDICT_BODY_LIMIT = 8192
@@ -181,7 +184,7 @@ class _Run:
     calls: int = 0  # generation calls of this segment so far, replayed ones included
     alone: tuple[ChoiceT, ...] = ()  # the choices of a batch holding only the reproducer
     found_call: int = 0  # the generation call whose batch held the reproducer
-    in_flight: _InFlight | None = None  # the latest batch sent, its answers not read yet
+    in_flight: deque[_InFlight] = field(default_factory=deque)  # batches sent, their answers not read yet
     answers: dict[WireRequest, Divergence | None] = field(default_factory=dict)
 
 
@@ -227,7 +230,7 @@ class Engine:
         self._deadline: float | None = None
         self.health = health
         self.restart = restart
-        self.recent: deque[Case] = deque(maxlen=RECENT + 2 * settings_.batch)
+        self.recent: deque[Case] = deque(maxlen=RECENT + (IN_FLIGHT + 1) * settings_.batch)
         self.crashed: str | None = None
         self._verdicts: dict[tuple[Response, Response], tuple[Comparison | None, Signature | None]] = {}
 
@@ -289,12 +292,12 @@ class Engine:
         state = _Run(resume=resume, recheck=recheck)
         with contextlib.suppress(_BudgetSpent, _Found):
             self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
-        last, state.in_flight = state.in_flight, None
-        if last is not None:  # answered after the last call: judged now, or dropped when this run found a class
+        while state.in_flight:  # answered after the last call: judged now, or dropped once this run found a class
+            sent = state.in_flight.popleft()
             if state.target is None:
-                self._land(state, last)
+                self._land(state, sent)
             else:
-                self.transport.finish(last.flight)
+                self.transport.finish(sent.flight)
         return state
 
     def _shrink_alone(self, state: _Run, run_seed: int) -> None:
@@ -360,15 +363,14 @@ class Engine:
         if recheck:  # the call that found the last class: its other cases are looked at again, not counted again
             cases = batch[:recheck]
         else:
-            flying = state.in_flight
-            left = self.settings.examples - self.examples - (len(flying.cases) if flying and flying.counted else 0)
+            flying = sum(len(sent.cases) for sent in state.in_flight if sent.counted)
+            left = self.settings.examples - self.examples - flying
             if left <= 0:
                 raise _BudgetSpent
             cases = batch[:left]
         self.recent.extend(cases)
-        previous = state.in_flight
-        state.in_flight = _InFlight(state.calls, batch, cases, not recheck, self.transport.start(cases))
-        if previous is not None and self._land(state, previous):
+        state.in_flight.append(_InFlight(state.calls, batch, cases, not recheck, self.transport.start(cases)))
+        if len(state.in_flight) > IN_FLIGHT and self._land(state, state.in_flight.popleft()):
             raise _Found
 
     def _land(self, state: _Run, sent: _InFlight) -> bool:
