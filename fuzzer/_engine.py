@@ -3,25 +3,23 @@
 Why it is shaped like this (see docs/engine.md for the measurements):
 
 - Hypothesis stops generating soon after a test fails, so one `@given` run that raises on every divergence
-  cannot run N examples. The campaign is a loop of *runs* over fixed *segments* of `segment` examples, each
-  segment with its own seed derived from the campaign seed. A run that finds a new class stops there; the next
-  run starts the same segment again, re-draws (without sending) the examples already done, and goes on after
-  them. Hypothesis's generation does not depend on the outcome of examples that pass, so a campaign sends the
-  same N cases whatever the corpus already knows: re-running a campaign with the same seed adds nothing new.
-- A run raises only for a signature no one knows yet. With `report_multiple_bugs=False` Hypothesis then stops
-  generating at once, shrinks that failure, and replays the minimal case once more. During shrinking only the
-  run's *target* signature raises, so the shrinker cannot slip to another class. Other new signatures seen
-  while shrinking are only counted (`unpursued`): they come from the shrinker's edits, not from generation, and
-  a class generation meets later is shrunk then.
-- Every call after the first raise is shrinking or the final replay, so examples are counted exactly: the
-  cases of calls made before the run has a target, capped at the budget.
-- One Hypothesis example is a *batch* of up to `batch` cases (default 4); the shrinker deletes the cases that do
-  not matter, so a reproducer is one case. A batch spreads Hypothesis's per-example work over several cases, but
-  every shrinking call re-draws the whole batch. Measured on the reference pair (2,000 examples, same seed):
-  batch 1 / 4 / 8 ran 35 / 38 / 26 cases/s cold (every class new and shrunk) and 154 / 242 / 358 cases/s when
-  the same campaign ran again (every class known). 4 is the default; long campaigns gain from 8.
-- A new signature is confirmed (sent again) before the run raises, and the minimal reproducer `confirm` more
-  times after it; one that does not reproduce is *flaky* and reported apart, never raised into Hypothesis.
+  cannot run N examples. The campaign is a loop of *generation runs*, which never fail, over fixed *segments* of
+  about SEGMENT_CASES cases, each segment with its own seed derived from the campaign seed. A run that finds a
+  confirmed new class ends there; the next run starts the same segment again, re-draws (without sending) the
+  batches already done, and looks again at the batch that found the class. Hypothesis's generation does not
+  depend on what the test saw, so a campaign sends the same N cases whatever the corpus already knows:
+  re-running a campaign with the same seed adds nothing new.
+- Each new class is shrunk in a *shrinking run* of its own, which starts from the one case that showed it: the
+  batch strategy remembers each case's choices (`Batch.alone`), and Hypothesis replays them as the one stored
+  example of an in-memory database, then shrinks. Only the run's *target* signature raises, so the shrinker
+  cannot slip to another class; other new signatures seen while shrinking are only counted (`unpursued`).
+- One Hypothesis example is a *batch* of exactly `batch` cases (default 16), which shares Hypothesis's
+  per-example work among them. A batch is written to the runtimes and judged during the next call, while the
+  next batch is being drawn, so drawing and the runtimes' work overlap. Examples are counted exactly: the cases
+  of a batch when it is judged, capped at the budget.
+- A new signature is confirmed (sent again) before it becomes a target, and the minimal reproducer `confirm`
+  more times after shrinking; one that does not reproduce is *flaky* and reported apart, never raised into
+  Hypothesis.
 """
 
 from __future__ import annotations
@@ -290,14 +288,19 @@ class Engine:
         """A generation run: up to `segment_calls` batches, until the budget is spent or a new class is found."""
         self.runs += 1
         state = _Run(resume=resume, recheck=recheck)
-        with contextlib.suppress(_BudgetSpent, _Found):
-            self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
-        while state.in_flight:  # answered after the last call: judged now, or dropped once this run found a class
-            sent = state.in_flight.popleft()
-            if state.target is None:
-                self._land(state, sent)
-            else:
-                self.transport.finish(sent.flight)
+        try:
+            with contextlib.suppress(_BudgetSpent, _Found):
+                self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
+            while state.in_flight:  # answered after the last call: judged now, or dropped once a class was found
+                sent = state.in_flight[0]
+                if state.target is None:
+                    self._land(state, sent)
+                else:
+                    self.transport.finish(sent.flight)
+                state.in_flight.popleft()
+        finally:  # a runtime died or the campaign was interrupted: close what is still in flight
+            while state.in_flight:
+                self.transport.abandon(state.in_flight.popleft().flight)
         return state
 
     def _shrink_alone(self, state: _Run, run_seed: int) -> None:

@@ -417,6 +417,13 @@ class Transport:
             exchanges += [self._answers(case, pending) for case, pending in written]
         return exchanges
 
+    def abandon(self, flight: Flight) -> None:
+        """Close the connections of a flight whose answers will never be read."""
+        for _, pending in flight.written:
+            for one in pending:
+                if one.connection is not None:
+                    one.connection.close()
+
     def _answers(self, case: Case, pending: tuple[_Pending, ...]) -> Exchange:
         left, right = pending
         responses = (self.wires[0].finish(left), self.wires[1].finish(right))

@@ -40,6 +40,8 @@ Draw = Source
 
 DEFAULT_MAX_ITEMS = 3
 """Extra items beyond `minItems` when a schema gives no `maxItems`: small cases draw fast and read well."""
+SLOTS = 8
+"""An array with at most this many optional items draws them all (see `_Array`)."""
 DEFAULT_MAX_LENGTH = 12
 """Extra characters beyond `minLength` when a schema gives no `maxLength`."""
 
@@ -84,15 +86,19 @@ class _Const:
 
 @dataclass(frozen=True, slots=True)
 class _Object:
-    """Properties in schema order; an optional one costs one boolean and shrinks towards absent."""
+    """Properties in schema order; an optional one costs one decision and shrinks towards absent. Its value is
+    drawn even when absent (and dropped): the decisions after it stay where they were on the tape, so the
+    shrinker can remove the property without changing the rest of the case."""
 
     properties: tuple[tuple[str, Plan, bool], ...]  # (name, plan, required)
 
     def __call__(self, draw: Draw) -> JSON:
         value = {}
         for name, plan, required in self.properties:
-            if required or draw.boolean():
-                value[name] = plan(draw)
+            present = required or draw.boolean()
+            drawn = plan(draw)
+            if present:
+                value[name] = drawn
         return value
 
 
@@ -108,14 +114,19 @@ class _OneOf:
 
 @dataclass(frozen=True, slots=True)
 class _Array:
-    """A drawn length, then that many items: one choice fewer per item than `st.lists`, and it shrinks as well."""
+    """A drawn length, then the items. Up to SLOTS possible items, all of them are drawn and the first `length`
+    kept: the decisions after the array stay where they were on the tape, so lowering the length only drops the
+    last items. A longer array draws its items like a list, each on a tape of its own (`Source.repeat`)."""
 
     item: Plan
     low: int
     high: int
 
     def __call__(self, draw: Draw) -> JSON:
-        return [self.item(draw) for _ in range(draw.integer(self.low, self.high))]
+        if self.high - self.low > SLOTS:
+            return [self.item(draw) for _ in draw.repeat(self.low, self.high)]
+        length = draw.integer(self.low, self.high)
+        return [self.item(draw) for _ in range(self.high)][:length]
 
 
 @dataclass(frozen=True, slots=True)

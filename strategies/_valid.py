@@ -61,8 +61,11 @@ class DraftPlan:
         """A draft of the kind at index `kind` of `space.kinds`, or of a drawn kind."""
         name, artifact, context, context_required, fix = draw.choose(self._kinds) if kind is None else self._kinds[kind]
         envelope = {"kind": name, "artifact": artifact(draw)}
-        if context is not None and (context_required or draw.boolean()):
-            envelope["context"] = context(draw)
+        if context is not None:
+            present = context_required or draw.boolean()
+            drawn = context(draw)  # drawn even when absent: see _Object
+            if present:
+                envelope["context"] = drawn
         return Draft(name, fix(envelope))
 
 

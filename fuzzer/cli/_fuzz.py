@@ -77,9 +77,9 @@ class _Live(Observer):
 @click.option(
     "--batch",
     type=click.IntRange(min=1, max=64),
-    default=4,
+    default=EngineSettings().batch,
     show_default=True,
-    help="Cases per Hypothesis example (shrinking reduces a batch to one case).",
+    help="Cases per Hypothesis example (a new class is shrunk as a one-case example).",
 )
 @click.option(
     "--timeout", type=click.FloatRange(min=0.01), default=None, help="Seconds per request (default: config, 5)."

@@ -107,5 +107,6 @@ def test_fuzz_against_a_runtime_that_crashes_midway_stops_and_keeps_the_crash(
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["crashed"] and "b at " + b.url in report["crashed"]
     crashes = [c for c in report["classes"] if c["crash"]]
-    assert crashes and crashes[0]["statuses"] == ["200", "refused"]
+    # the requests in flight when it died were reset; the ones after it were refused
+    assert crashes and crashes[0]["statuses"][0] == "200" and crashes[0]["statuses"][1] in ("refused", "reset")
     assert (tmp_path / crashes[0]["case"]).is_file()

@@ -45,6 +45,9 @@ class PlantedTransport:
     def finish(self, flight: list[Exchange]) -> list[Exchange]:
         return flight
 
+    def abandon(self, flight: list[Exchange]) -> None:
+        pass
+
     def get(self, index: int, path: str) -> Response:
         return Response(Outcome.OK, 200)
 
