@@ -90,7 +90,7 @@ def test_each_class_is_shrunk_alone_to_its_own_minimal_case() -> None:
     assert all(f.shrunk and f.confirmations == 2 for f in engine.result.findings)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("batch", [1, 4, 16])
 def test_the_same_seed_sends_the_same_cases_and_finds_nothing_new_once_known(batch: int) -> None:
     first = PlantedTransport(planted)
     engine = run(first, examples=600, seed=9, segment=50, confirm=0, batch=batch)
