@@ -22,7 +22,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 
 from fuzzer._model import JSON, Case, RawJSON
-from strategies._paths import Path, replace, set_at, show, sites
+from strategies._paths import MISSING, Path, find_at, replace, set_at, show, sites
 from strategies._schema import Draw, Formats
 from strategies._source import Drawn
 from strategies._space import CaseSpace
@@ -63,29 +63,44 @@ def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
 
     def mutated(draw: Draw, kind: int | None = None) -> Case:
         draft = drafts(draw, kind)
+        places = sites(draft.envelope)
         envelope = draft.envelope
         labels = []
         # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
-        # can delete any mutation the divergence does not need, not only the last ones.
+        # can delete any mutation the divergence does not need, not only the last ones. Each mutation picks its
+        # site among the *draft's* sites: deleting an earlier mutation then leaves the later ones where they were.
         for _ in draw.repeat(1, MAX_MUTATIONS):
-            envelope, label = _mutate(draw, envelope, other_kinds)
-            labels.append(label)
+            changed = _mutate(draw, envelope, places, other_kinds)
+            if changed is not None:
+                envelope, label = changed
+                labels.append(label)
         return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
 
     return Drawn(mutated, "mutated_cases()")
 
 
-def _mutate(draw: Draw, envelope: dict[str, JSON], kinds: tuple[str, ...]) -> tuple[JSON, str]:
+def _mutate(
+    draw: Draw, envelope: JSON, places: list[tuple[Path, JSON]], kinds: tuple[str, ...]
+) -> tuple[JSON, str] | None:
+    """One mutation of `envelope` at one of the draft's `places`, or None when an earlier mutation removed that
+    place or changed its value into one this mutation does not apply to."""
     name, applies, mutation = draw.choose(_MUTATIONS)
-    candidates = [(path, value) for path, value in sites(envelope) if applies(path, value)]
+    candidates = [path for path, value in places if applies(path, value)]
     if name == "extra":
-        candidates.insert(0, ((), envelope))
-    if not candidates:  # e.g. no integer left: add a field to the envelope instead
-        name, mutation, candidates = "extra", _extra, [((), envelope)]
-    path, value = draw.choose(candidates)
+        candidates.insert(0, ())
+    if not candidates:  # e.g. no integer in the draft: add a field to the envelope instead
+        name, applies, mutation, candidates = "extra", _is_object, _extra, [()]
+    path = draw.choose(candidates)
+    value = find_at(envelope, path)
+    if value is MISSING or not applies(path, value):
+        return None
     if name == "key-case":
         return _key_case(draw, envelope, path, value, kinds)
     return mutation(draw, envelope, path, value)
+
+
+def _is_object(path: Path, value: JSON) -> bool:
+    return isinstance(value, dict)
 
 
 def _is_key(path: Path, value: JSON) -> bool:
@@ -224,7 +239,7 @@ def _key_case(draw: Draw, root: JSON, path: Path, value: JSON, kinds: tuple[str,
 _MUTATIONS: tuple[tuple[str, Callable[[Path, JSON], bool], Mutation], ...] = (
     ("drop", _is_key, _drop),
     ("null", _any, _null),
-    ("extra", lambda path, value: isinstance(value, dict), _extra),
+    ("extra", _is_object, _extra),
     ("retype", _any, _retype),
     ("int", _is_int, _integer),
     ("string", _is_string, _string),

@@ -69,6 +69,21 @@ def set_at(root: JSON, path: Path, value: JSON) -> JSON:
     return replace(root, path, change)
 
 
+MISSING = object()
+"""`find_at`'s answer for a path that leads nowhere."""
+
+
+def find_at(root: JSON, path: Path) -> JSON:
+    """The value at `path`, or MISSING when a step is not there."""
+    for step in path:
+        in_object = isinstance(root, dict) and isinstance(step, str) and step in root
+        in_array = isinstance(root, list) and isinstance(step, int) and 0 <= step < len(root)
+        if not (in_object or in_array):
+            return MISSING
+        root = root[step]  # type: ignore[index]
+    return root
+
+
 def get_at(root: JSON, path: Path) -> JSON:
     for step in path:
         root = root[step]

@@ -104,20 +104,19 @@ class Source:
         return low + self.index(span)
 
     def repeat(self, low: int, high: int) -> Iterator[int]:
-        """Yields 0, 1, ... for `low` to `high` elements, each in a span and on a tape of its own: `low` of them,
-        then as many as the "one more?" decisions allow. Every element's tape starts with that decision (read and
-        ignored for the first `low`), so that deleting any element's tape leaves the next one aligned: the
+        """Yields 0, 1, ... for `low` to `high` elements, each in a span and on a tape of its own. An element's
+        tape ends with the "one more?" decision for the next one (ignored before `low`), so every element carries
+        its own continuation: deleting any element's tape leaves the rest aligned and still ended, and the
         shrinker can delete any element, not only the last."""
         data = self._data
         for count in range(high):
             data.start_span(_ONE_MORE)
             self.new_tape()
-            more = self.boolean()
-            if count >= low and not more:
-                data.stop_span()
-                return
             yield count
+            more = self.boolean()
             data.stop_span()
+            if count + 1 >= low and not more:
+                return
 
     def collect(self, function: Callable[[Source], T], count: int) -> Batch[T]:
         """`count` values of `function`, each in a span of its own, remembering the choices each was drawn from."""
