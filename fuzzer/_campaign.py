@@ -6,7 +6,7 @@ is found, so an interrupted campaign keeps everything it found.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -114,8 +114,11 @@ class _Saver(Observer):
 
 def stored_finding(finding: Finding) -> _store.StoredCase:
     exchange = finding.reproducer.exchange
+    case = exchange.case
+    if finding.crash:  # the last case sent before a death may also be another class's reproducer: its own file
+        case = replace(case, label=f"crash: {case.label}")
     return _store.StoredCase(
-        case=exchange.case,
+        case=case,
         expect=_store.Expectation.of(finding.signature),
         origin="fuzz",
         created=_store.now(),

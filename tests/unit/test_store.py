@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from fuzzer._campaign import stored_finding
 from fuzzer._config import REDACTED, Config
+from fuzzer._engine import crash_comparison, crash_signature
 from fuzzer._errors import CaseFileError, CorpusError
-from fuzzer._model import Outcome, Response
+from fuzzer._model import Divergence, Finding, Outcome, Response
 from fuzzer._store import (
     DIVERGE,
     Expectation,
@@ -30,7 +32,7 @@ from fuzzer._store import (
     write_case,
 )
 
-from .builders import case, stored
+from .builders import case, divergence, exchange, failed, ok, stored
 
 CANONICAL = Path(__file__).resolve().parents[2] / "corpus" / "canonical"
 
@@ -340,3 +342,16 @@ def test_writing_a_redacted_case_twice_keeps_one_file(tmp_path: Path) -> None:
     second = write_case(tmp_path, value, Config().redact)
     assert second == (first[0], False)
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_crash_whose_last_case_is_another_class_reproducer_gets_its_own_file(tmp_path: Path) -> None:
+    shared = case(body=b'{"kind":"playbook"}')
+    semantic = divergence(ok(200, b'{"a":1}'), ok(200, b'{"a":2}'), of=shared)
+    died = exchange(ok(200, b"{}"), failed(Outcome.REFUSED), of=shared)
+    found = Finding(semantic.signature, semantic, 1, known=False, shrunk=True, confirmations=3)
+    crash = Finding(crash_signature(died), Divergence(died, crash_comparison(died), crash_signature(died)), 1,
+                    known=False, shrunk=False, confirmations=0, crash=True)  # fmt: skip
+    first, written_first = write_case(tmp_path, stored_finding(found))
+    second, written_second = write_case(tmp_path, stored_finding(crash))
+    assert written_first and written_second and first != second
+    assert "crash" in (read_case(second).expect.key or "")
