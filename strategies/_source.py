@@ -71,9 +71,17 @@ class Source:
         self._at += count
         return value
 
+    def _byte(self) -> int:
+        """`_read(1)`, the common case, without the slicing."""
+        at = self._at
+        if at >= len(self._tape):
+            self._tape, at = self._data.draw_bytes(TAPE, TAPE), 0
+        self._at = at + 1
+        return self._tape[at]
+
     def boolean(self) -> bool:
         """True or False, equally likely; shrinks towards False."""
-        return self._read(1) >= 128
+        return self._byte() >= 128
 
     def index(self, count: int) -> int:
         """0 .. count-1, shrinking towards 0; reads nothing when count is 1."""
@@ -81,7 +89,9 @@ class Source:
             if count < 1:
                 raise ValueError("index() needs a count of at least 1")
             return 0
-        width = 1 if count <= 1 << 8 else 2 if count <= 1 << 16 else 4 if count <= 1 << 32 else 8
+        if count <= 1 << 8:
+            return self._byte() * count >> 8
+        width = 2 if count <= 1 << 16 else 4 if count <= 1 << 32 else 8
         return self._read(width) * count >> (8 * width)
 
     def choose(self, values: Sequence[T]) -> T:
@@ -98,7 +108,7 @@ class Source:
         span = high - low + 1
         if span <= _WIDE:
             return low + self.index(span)
-        pick = self._read(1)
+        pick = self._byte()
         if pick < len(_BOUNDS):
             return _BOUNDS[pick](low, high)
         return low + self.index(span)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,8 @@ from fuzzer._model import JSON, RawJSON
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_NONCE = f"parity-raw-{secrets.token_hex(8)}-"
+_PLACEHOLDER = re.compile(b'"\\\\u0000' + re.escape(_NONCE.encode()) + rb'(\d+)\\u0000"')
 
 
 def encode_json(value: JSON) -> bytes:
@@ -28,8 +31,29 @@ def encode_json(value: JSON) -> bytes:
     try:
         text = _ENCODER.encode(value)
     except TypeError:
-        return b"".join(_chunks(value))
+        return _with_tokens(value)
     return _utf8(text)
+
+
+def _with_tokens(value: JSON) -> bytes:
+    """The C encoder writes each RawJSON as a placeholder string, which is then replaced by the token's bytes
+    (one pass in C instead of a Python walk of the whole value). A placeholder holds a random nonce drawn once
+    per process and NUL characters, which the encoder always escapes, so no string of the value can pass for
+    one."""
+    tokens: list[bytes] = []
+
+    def placeholder(item: Any) -> str:
+        if not isinstance(item, RawJSON):
+            raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+        tokens.append(_raw(item))
+        return f"\x00{_NONCE}{len(tokens) - 1}\x00"
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=placeholder)
+    try:
+        text = encoder.encode(value)
+    except TypeError:
+        return b"".join(_chunks(value))  # e.g. a key that is not a string: written member by member
+    return _PLACEHOLDER.sub(lambda match: tokens[int(match[1])], _utf8(text))
 
 
 def raw_object(members: Iterable[tuple[str, JSON]]) -> RawJSON:
