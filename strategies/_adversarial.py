@@ -55,6 +55,9 @@ EMPTY = (b"", b" ", b"\r\n\t ")
 NON_FINITE = ("NaN", "Infinity", "-Infinity", "nan", "inf")
 ESCAPE_SENSITIVE = MappingProxyType({"<": "<", ">": ">", "&": "&", "U+2028": "\u2028", "U+2029": "\u2029"})
 BOM = b"\xef\xbb\xbf"
+_PAD = "\x00padding\x00"
+_PAD_ENCODED = b'"\\u0000padding\\u0000"'
+"""The padding's placeholder and its encoding (NUL is always escaped, so no other string encodes to it)."""
 
 
 def adversarial_cases(space: CaseSpace, formats: Formats, families: Sequence[str] | None = None) -> Drawn[Case]:
@@ -192,10 +195,10 @@ def _body_size(draw: Draw, draft: Draft, space: CaseSpace, kinds: tuple[str, ...
         method = "whitespace"
         body = _body(draft.envelope)
         body = body[:1] + b" " * max(size - len(body), 0) + body[1:]
-    else:
-        padded = set_at(draft.envelope, ("artifact", "padding"), "")
-        base = _body(padded)
-        body = _body(set_at(padded, ("artifact", "padding"), "x" * max(size - len(base), 0)))
+    else:  # encoded once with a placeholder, which the padding replaces: a 3 MiB string is not encoded at all
+        base = _body(set_at(draft.envelope, ("artifact", "padding"), _PAD))
+        head, _, tail = base.partition(_PAD_ENCODED)
+        body = head + b'"' + b"x" * max(size - len(head) - len(tail) - 2, 0) + b'"' + tail
     return body, f"body size {len(body)} bytes ({method})", None
 
 
