@@ -151,7 +151,7 @@ def schemathesis_rate(url: str, examples: int) -> str:
             "1",
         ]
         started = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900, cwd=folder)
         elapsed = time.perf_counter() - started
     generated = re.search(r"(\d+) generated", result.stdout)
     cases = int(generated.group(1)) if generated else examples
