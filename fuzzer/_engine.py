@@ -86,8 +86,10 @@ class EngineSettings:
         return self.segment or max(10, round(SEGMENT_CASES / self.batch))
 
 
-SEGMENT_CASES = 600
-"""Cases per segment. Finding a class replays its segment up to the batch that found it, without sending."""
+SEGMENT_CASES = 1600
+"""Cases per segment. Each Hypothesis run costs a start (its first example is the simplest batch, 16 times the
+same case); finding a class replays its segment up to the batch that found it, without sending. Measured at
+batch 16: 600-case segments ran 1,580-1,700 cases/s steady, 1,600-case segments 1,770-1,830, cold alike."""
 
 MAX_ERRORS = 100
 """Errors kept word for word; beyond that they are only counted."""
