@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+import unittest
 import warnings
 from collections import deque
 from collections.abc import Callable
@@ -321,6 +322,11 @@ class Engine:
             return
         except (FlakyFailure, Flaky):
             pass
+        except unittest.SkipTest:  # Hypothesis ran nothing: it did not take the stored example (an upgrade?)
+            self._note_error(f"class {state.target.digest if state.target else '?'} was not shrunk: Hypothesis did "
+                             "not replay its case (is hypothesis the pinned version?)")  # fmt: skip
+            self._settle_run(state, shrunk=False)
+            return
         if state.reproducer is not None:  # the case no longer showed the class, or not consistently
             self._note_flaky(state.reproducer)
 
@@ -545,13 +551,13 @@ class Engine:
     def _reproduces(self, divergence: Divergence, times: int = 1) -> bool:
         return all(self._resend(divergence) == divergence.signature for _ in range(times))
 
-    def _settle_run(self, state: _Run) -> None:
+    def _settle_run(self, state: _Run, *, shrunk: bool = True) -> None:
         assert state.target is not None and state.reproducer is not None
         minimal = state.reproducer
         if not self._reproduces(minimal, self.settings.confirm):
             self._note_flaky(minimal)
             return
-        self._record(minimal, shrunk=True)
+        self._record(minimal, shrunk=shrunk)
 
     def _record(self, divergence: Divergence, *, shrunk: bool) -> None:
         entry = self.classes.setdefault(divergence.signature, _Class(divergence))
