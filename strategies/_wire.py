@@ -49,10 +49,7 @@ def _with_tokens(value: JSON) -> bytes:
         return f"\x00{_NONCE}{len(tokens) - 1}\x00"
 
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=placeholder)
-    try:
-        text = encoder.encode(value)
-    except TypeError:
-        return b"".join(_chunks(value))  # e.g. a key that is not a string: written member by member
+    text = encoder.encode(value)  # TypeError for what JSON cannot hold (a key that is a tuple, a set, ...)
     return _PLACEHOLDER.sub(lambda match: tokens[int(match[1])], _utf8(text))
 
 
@@ -91,34 +88,3 @@ def _raw_char(ch: str) -> bytes:
     if 0xDC80 <= code <= 0xDCFF:
         return bytes([code - 0xDC00])
     return ch.encode("utf-8", "surrogatepass")
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if key is True or key is False or key is None or isinstance(key, int | float):
-        return _ENCODER.encode(key)
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-
-
-def _chunks(value: JSON) -> Iterable[bytes]:
-    if isinstance(value, RawJSON):
-        yield _raw(value)
-    elif isinstance(value, dict):
-        yield b"{"
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                yield b","
-            yield _utf8(_ENCODER.encode(_key(key)))
-            yield b":"
-            yield from _chunks(item)
-        yield b"}"
-    elif isinstance(value, list | tuple):
-        yield b"["
-        for index, item in enumerate(value):
-            if index:
-                yield b","
-            yield from _chunks(item)
-        yield b"]"
-    else:
-        yield _utf8(_ENCODER.encode(value))
