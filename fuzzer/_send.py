@@ -65,12 +65,25 @@ class _Connection:
         _settimeout(self.sock, deadline)
         self.sock.sendall(data)
 
-    def _fill(self, deadline: float, what: str) -> None:
+    def _recv(self, deadline: float) -> bytes:
         _settimeout(self.sock, deadline)
-        data = self.sock.recv(_CHUNK)
+        return self.sock.recv(_CHUNK)
+
+    def _fill(self, deadline: float, what: str) -> None:
+        data = self._recv(deadline)
         if not data:
+            if what == "answer headers" and not self.buffer:
+                raise _Broken("Remote end closed connection without response", reset=True)
             raise _Broken(f"connection closed before the end of the {what}", reset=True)
         self.buffer += data
+
+    def _line(self, deadline: float, what: str) -> bytes:
+        end = self.buffer.find(b"\r\n")
+        while end < 0:
+            self._fill(deadline, what)
+            end = self.buffer.find(b"\r\n")
+        line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+        return line
 
     def read_head(self, deadline: float) -> tuple[int, dict[str, str]]:
         while True:
@@ -78,14 +91,7 @@ class _Connection:
             while end < 0:
                 if len(self.buffer) > _HEAD_LIMIT:
                     raise _Broken("answer headers longer than 64 KiB", reset=False)
-                if not self.buffer:
-                    _settimeout(self.sock, deadline)
-                    data = self.sock.recv(_CHUNK)
-                    if not data:
-                        raise _Broken("Remote end closed connection without response", reset=True)
-                    self.buffer = data
-                else:
-                    self._fill(deadline, "answer headers")
+                self._fill(deadline, "answer headers")
                 end = self.buffer.find(b"\r\n\r\n")
             head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
             lines = head.decode("latin-1").split("\r\n")
@@ -114,8 +120,7 @@ class _Connection:
 
     def read_to_close(self, cap: int, deadline: float) -> tuple[bytes, bool]:
         while len(self.buffer) <= cap:
-            _settimeout(self.sock, deadline)
-            data = self.sock.recv(_CHUNK)
+            data = self._recv(deadline)
             if not data:
                 break
             self.buffer += data
@@ -126,25 +131,14 @@ class _Connection:
         chunks: list[bytes] = []
         size = 0
         while True:
-            end = self.buffer.find(b"\r\n")
-            while end < 0:
-                self._fill(deadline, "chunk size")
-                end = self.buffer.find(b"\r\n")
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            line = self._line(deadline, "chunk size")
             try:
                 length = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
                 raise _Broken(f"not a chunk size: {line[:40]!r}", reset=False) from None
             if length == 0:
-                while self.buffer.find(b"\r\n") < 0:  # trailers, then the final empty line
-                    self._fill(deadline, "chunked answer")
-                end = self.buffer.find(b"\r\n")
-                while end > 0:
-                    self.buffer = self.buffer[end + 2 :]
-                    while self.buffer.find(b"\r\n") < 0:
-                        self._fill(deadline, "chunked answer")
-                    end = self.buffer.find(b"\r\n")
-                self.buffer = self.buffer[2:]
+                while self._line(deadline, "chunked answer"):  # trailers, up to the final empty line
+                    pass
                 return b"".join(chunks), False
             chunk, truncated = self.read_exactly(length, cap - size, deadline)
             chunks.append(chunk)
