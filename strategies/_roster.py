@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from strategies._schema import read_json
 
 _WORKER_FIELDS = ("id", "name", "city", "role")
 
@@ -45,14 +46,7 @@ def load_roster(path: str | Path) -> Roster:
 
     Raises ValueError naming the path and the reason when the file is unreadable or not in that format.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"roster {path}: cannot read it ({exc})") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"roster {path}: not valid JSON ({exc})") from exc
+    data = read_json(path, "roster")
     if not isinstance(data, dict) or not isinstance(data.get("workers"), list):
         raise ValueError(f'roster {path}: expected an object with a "workers" array')
     workers = []

@@ -156,16 +156,22 @@ class _Boolean:
         return draw.boolean()
 
 
-def load_schema(path: str | Path) -> dict[str, Any]:
-    """Read a JSON Schema file. Raises ValueError naming the path and the reason when it is unusable."""
+def read_json(path: str | Path, what: str) -> Any:
+    """The JSON value in the file at `path` (a schema, a roster). Raises ValueError `"<what> <path>: <reason>"`
+    when the file cannot be read or is not JSON."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"schema {path}: cannot read it ({exc})") from exc
+        raise ValueError(f"{what} {path}: cannot read it ({exc})") from exc
     try:
-        schema = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"schema {path}: not valid JSON ({exc})") from exc
+        raise ValueError(f"{what} {path}: not valid JSON ({exc})") from exc
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    """Read a JSON Schema file. Raises ValueError naming the path and the reason when it is unusable."""
+    schema = read_json(path, "schema")
     if not isinstance(schema, dict):
         raise ValueError(f"schema {path}: expected a JSON object, got {type(schema).__name__}")
     try:
