@@ -181,7 +181,7 @@ class _Run:
     side: set[Signature] = field(default_factory=set)
     resume: int = 0  # generation calls of this segment already done by earlier runs
     recheck: int = 0  # cases of the next call, already counted, to look at again (0: none)
-    last_counted: int = 0  # cases of the latest generation call
+    last_counted: int = 0  # cases of the batch that held the target: the next run looks at them again
     calls: int = 0  # generation calls of this segment so far, replayed ones included
     alone: tuple[ChoiceT, ...] = ()  # the choices of a batch holding only the reproducer
     found_call: int = 0  # the generation call whose batch held the reproducer
