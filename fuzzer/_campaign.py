@@ -15,6 +15,7 @@ from fuzzer import _store
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
 from fuzzer._errors import ConfigError
+from fuzzer._migrate import known_signatures
 from fuzzer._model import Case, Finding, Target
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
@@ -131,7 +132,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     observer = observer or Observer()
     _store.check_writable(plan.corpus)
     stored, errors = _store.load([plan.corpus])
-    known = _store.known_signatures(stored)
+    known = known_signatures(stored, plan.config.policy)
     strategy = case_strategy(plan.config, plan.modes, plan.kinds)
     saved: dict[str, Path] = {}
     with Transport(

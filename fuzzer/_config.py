@@ -5,7 +5,12 @@ health = "/health"                 # probed at start and when a runtime stops an
 timeout = 5.0                      # seconds per request
 workers = 16                       # cases in flight at once
 ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
-key_paths = ["/error/kind", "/error/field"]   # values that keep root causes apart in signatures
+key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: part of every signature
+learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
+
+[[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
+pattern = "request id [0-9a-f-]+"  # a regular expression over the lower-cased template
+replace = "request id _"
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
 secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
 
@@ -42,6 +47,7 @@ from fuzzer._adapters import AdapterRule, adapter_named
 from fuzzer._compare import ComparePolicy, split_pointer
 from fuzzer._errors import ConfigError
 from fuzzer._model import Target
+from fuzzer._outcome import MessageRule
 
 ALWAYS_SECRET = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 REDACTED = "<redacted>"
@@ -71,7 +77,7 @@ class Config:
         default_factory=lambda: ComparePolicy(
             ignore=("/elapsed_ms",),
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
-            key_paths=("/error/kind",),
+            key_paths=("/error/kind", "/error/field"),
         )
     )
     kinds: tuple[KindFiles, ...] = (
@@ -81,6 +87,7 @@ class Config:
     roster: Path | None = Path("targets/roster.json")
     headers: tuple[tuple[str, str], ...] = ()
     secret_headers: frozenset[str] = ALWAYS_SECRET
+    learn_noise: bool = True
     source: str = "defaults"
 
     def is_secret(self, header: str) -> bool:
@@ -136,6 +143,8 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         "roster",
         "headers",
         "secret_headers",
+        "message_rules",
+        "learn_noise",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -149,6 +158,8 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             if "adapters" in table
             else defaults.policy.adapters,
             key_paths=tuple(_pointers(table.get("key_paths", list(defaults.policy.key_paths)), "key_paths")),
+            message_rules=defaults.policy.message_rules
+            + tuple(_message_rule(item) for item in table.get("message_rules", [])),
         )
         kinds = (
             tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())
@@ -176,8 +187,15 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         roster=(base / roster) if roster else defaults.roster,
         headers=headers,
         secret_headers=frozenset(secret),
+        learn_noise=_flag(table.get("learn_noise", defaults.learn_noise), "learn_noise", path),
         source=str(path),
     )
+
+
+def _flag(value: Any, key: str, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"config {path}: {key} = {value!r} is not true or false; write {key} = true or false")
+    return value
 
 
 def parse_targets(spec: dict[str, str] | list[str], where: Path | str) -> tuple[Target, Target]:
@@ -208,6 +226,15 @@ def _pointers(values: list[str], key: str) -> list[str]:
         except ValueError as err:
             raise ValueError(f"{key}: {err}") from None
     return [str(v) for v in values]
+
+
+def _message_rule(item: dict[str, Any]) -> MessageRule:
+    if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+        raise ValueError("message_rules: each rule is a table with a `pattern` string and a `replace` string")
+    try:
+        return MessageRule.of(item["pattern"], str(item.get("replace", "_")))
+    except re.error as err:
+        raise ValueError(f"message_rules: pattern {item['pattern']!r} is not a regular expression ({err})") from None
 
 
 def _adapter(item: dict[str, Any]) -> AdapterRule:

@@ -41,18 +41,15 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
-from fuzzer._classify import classify, digest_of, signature_of
-from fuzzer._compare import ComparePolicy, compare
+from fuzzer._classify import classify, signature_of
+from fuzzer._compare import ComparePolicy, compare, crashed
 from fuzzer._errors import ParityError
 from fuzzer._model import (
     Case,
     Comparison,
-    Difference,
-    DiffKind,
     Divergence,
     Exchange,
     Finding,
-    Level,
     Outcome,
     Response,
     Signature,
@@ -492,7 +489,8 @@ class Engine:
                 culprit, confirmations = self._find_killer(death.index, target.name, death.exchange)
             except ParityError as err:
                 self._note_error(f"restarting {target.name} to confirm the crash failed: {err}")
-        divergence = Divergence(culprit, crash_comparison(culprit), crash_signature(culprit))
+        comparison = crashed(culprit, self.policy)
+        divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
         self.classes.setdefault(divergence.signature, _Class(divergence)).count += 1
         finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
         self.findings[divergence.signature] = finding
@@ -578,18 +576,6 @@ class Engine:
     def final_findings(self) -> list[Finding]:
         """New findings with their final counts (a class keeps being counted after it was found)."""
         return [replace(f, count=self.classes[f.signature].count) for f in self.findings.values()]
-
-
-def crash_comparison(exchange: Exchange) -> Comparison:
-    left, right = exchange.responses
-    return Comparison((Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),), Level.TRANSPORT)
-
-
-def crash_signature(exchange: Exchange) -> Signature:
-    """A crash's class: which side died and how its last request ended (`crash` marks it apart)."""
-    base = signature_of(exchange, crash_comparison(exchange))
-    key = base.key + " crash"
-    return Signature(base.statuses, base.level, (*base.parts, "crash"), key, digest_of(key))
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:
