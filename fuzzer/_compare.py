@@ -14,7 +14,15 @@ from dataclasses import dataclass, field, replace
 
 from fuzzer._adapters import AdapterRule
 from fuzzer._model import JSON, Comparison, Difference, DiffKind, Exchange, Level, Outcome, Response
-from fuzzer._outcome import DEFAULT_MESSAGE_RULES, MessageRule, OutcomePair, SideOutcome, rule_of, text_template
+from fuzzer._outcome import (
+    DEFAULT_MESSAGE_RULES,
+    MessageRule,
+    OutcomePair,
+    SideOutcome,
+    readable,
+    rule_of,
+    text_template,
+)
 
 EXCERPT = 200
 TEXT_EXCERPT = 1000  # framework messages can name a long field path before their cause
@@ -132,11 +140,6 @@ def lift_body(response: Response) -> JSON:
 
 def media_type(response: Response) -> str:
     return (response.content_type or "").split(";", 1)[0].strip().lower()
-
-
-def readable(text: str) -> str:
-    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def excerpt(data: bytes | JSON) -> str:

@@ -55,6 +55,7 @@ from fuzzer._model import (
     Signature,
     WireRequest,
 )
+from fuzzer._noise import NoiseProbe
 from fuzzer._send import Flight, Transport
 from strategies import Batch, batches
 
@@ -145,6 +146,8 @@ class EngineResult:
     interrupted: bool = False
     stopped_by_time: bool = False
     crashed: str | None = None  # which runtime died, and after how many examples
+    noise: tuple[str, ...] = ()  # paths learned as noise, ignored from when they were learned
+    noise_sends: int = 0
 
 
 class _NewClass(Exception):
@@ -209,6 +212,7 @@ class Engine:
         *,
         health: str = "/health",
         restart: Callable[[str], None] | None = None,
+        noise: NoiseProbe | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -231,6 +235,7 @@ class Engine:
         self.recent: deque[Case] = deque(maxlen=RECENT + (IN_FLIGHT + 1) * settings_.batch)
         self.crashed: str | None = None
         self._verdicts: dict[tuple[Response, Response], tuple[Comparison | None, Signature | None]] = {}
+        self.noise = noise
 
     # ------------------------------------------------------------ public
 
@@ -280,6 +285,8 @@ class Engine:
             interrupted=interrupted,
             stopped_by_time=stopped_by_time,
             crashed=self.crashed,
+            noise=tuple(sorted(self.noise.learned)) if self.noise else (),
+            noise_sends=self.noise.sends if self.noise else 0,
         )
 
     # ------------------------------------------------------------ one Hypothesis run
@@ -383,7 +390,10 @@ class Engine:
 
     def _land(self, state: _Run, sent: _InFlight) -> bool:
         """Judge a batch's answers: count them, and make the first confirmed new class the run's target."""
-        judged = self._judge_exchanges(self.transport.finish(sent.flight))
+        exchanges = self.transport.finish(sent.flight)
+        if self.noise is not None:
+            self._probe_noise(exchanges)
+        judged = self._judge_exchanges(exchanges)
         if sent.counted:
             self.examples += len(sent.cases)
             for _, divergence in judged:
@@ -462,6 +472,28 @@ class Engine:
         if comparison is None or signature is None:
             return None
         return Divergence(exchange=exchange, comparison=comparison, signature=signature)
+
+    # ------------------------------------------------------------ noise
+
+    def _probe_noise(self, exchanges: list[Exchange]) -> None:
+        """Fill the noise sample from this batch (its requests sent again), or probe the sample when due; new
+        noise paths are ignored from now on, before this batch is judged."""
+        assert self.noise is not None
+        wanted = self.noise.wants(exchanges)
+        if wanted:
+            again = self.transport.exchange_many([e.case for e in wanted])
+            self._watch(again)
+            learned = self.noise.learn(self.examples, wanted, again)
+        elif self.noise.due(self.examples):
+            again = self.transport.exchange_many([case for case, _ in self.noise.sample])
+            self._watch(again)
+            learned = self.noise.reprobe(self.examples, again)
+        else:
+            return
+        if learned:
+            self.policy = self.policy.ignoring(tuple(sorted(learned)))
+            self._verdicts.clear()
+            self.observer.stage(f"noise: ignoring {', '.join(sorted(learned))} (each runtime answers them differently)")
 
     # ------------------------------------------------------------ runtimes that die
 

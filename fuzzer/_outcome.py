@@ -87,7 +87,12 @@ def template(text: str, rules: Sequence[MessageRule] = DEFAULT_MESSAGE_RULES) ->
 
 
 def text_template(body: bytes, rules: Sequence[MessageRule] = DEFAULT_MESSAGE_RULES) -> str:
-    return template(body[:TEXT_SCAN].decode("utf-8", "replace"), rules)
+    return template(body[:TEXT_SCAN].decode("utf-8", "replace"), rules)  # bytes: no lone surrogate survives
+
+
+def readable(text: str) -> str:
+    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def wildcard(value: str) -> str:
@@ -100,7 +105,7 @@ def rule_of(values: Sequence[JSON | None]) -> str:
     no key path has a value (an acceptance, or an answer without the contract's error)."""
     if all(value is None for value in values):
         return ""
-    return "/".join("-" if value is None else wildcard(_text(value)) for value in values)
+    return "/".join("-" if value is None else wildcard(readable(_text(value))) for value in values)
 
 
 def _text(value: JSON) -> str:

@@ -112,6 +112,7 @@ class CampaignReport:
     crashed: str | None = None
     unpursued: int = 0  # signatures seen only while shrinking another class
     stopped_by_time: bool = False
+    noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -156,6 +157,15 @@ def campaign_markdown(report: CampaignReport) -> str:
         f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
         f"{len(report.flaky)} flaky · {len(report.errors)} errors · {report.shrink_calls} shrink calls · "
         f"{report.unpursued} signatures seen only while shrinking (not pursued)",
+        *(
+            [
+                "",
+                "**Noise** (each runtime answered these differently to the same request; ignored): "
+                + ", ".join(f"`{cell(path)}`" for path in report.noise),
+            ]
+            if report.noise
+            else []
+        ),
     ]
     if report.findings:
         lines += ["", "## Divergences", ""]
@@ -216,6 +226,7 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "shrink_calls": report.shrink_calls,
         "unpursued": report.unpursued,
         "stopped_by_time": report.stopped_by_time,
+        "noise": list(report.noise),
         "classes": [
             {
                 **divergence_json(f.reproducer),

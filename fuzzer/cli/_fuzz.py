@@ -97,6 +97,11 @@ class _Live(Observer):
     default=None,
     help="Stop generating after this many seconds, even before -n examples.",
 )
+@click.option(
+    "--no-learn-noise",
+    is_flag=True,
+    help="Do not learn noise (paths each runtime answers differently to the same request are then compared).",
+)
 @config_option
 @click.pass_obj
 def fuzz(
@@ -117,6 +122,7 @@ def fuzz(
     timeout: float | None,
     confirm: int,
     max_time: float | None,
+    no_learn_noise: bool,
 ) -> int:
     """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
     config = state.config
@@ -136,6 +142,7 @@ def fuzz(
             report_md=report_md,
             report_json=report_json,
             restart=state.restart,
+            learn_noise=not no_learn_noise,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -196,6 +203,8 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
         + (" · stopped by --max-time" if report.stopped_by_time else "")
         + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
     )
+    if report.noise:
+        state.out.print(f"noise ignored (learned): {escape(', '.join(report.noise))}")
     if report.crashed:
         state.out.print(f"[bold red]crash:[/bold red] {escape(report.crashed)}")
     for error in report.errors[:10]:
