@@ -1,6 +1,48 @@
 """Reduce: make a class's reproducer request smaller while it keeps the class.
 
-(The algorithm is described once the module is complete.)
+Hypothesis shrinks the choices a strategy made, so structure the strategy always builds stays; this stage reduces
+the request itself. The engine gives a `Judge`: for candidate requests, in order, it says which still show the
+class's exact signature. This module only proposes candidates; it sends nothing.
+
+One-step simplifications (`simplifications`, the definition of 1-minimal), each a request other than the input:
+- a body that is exactly a JSON tree: drop one object member or array element; empty one non-empty container;
+  empty one non-empty string; halve one string of two or more code points (keep its first half); set one non-zero
+  number to 0 (a raw token such as `1e400` or `NaN` counts when it is numeric). The root counts as well;
+- any other body: remove its first half or its second half and, up to `BYTE_STEPS_UP_TO` (256) bytes, any one
+  byte (every byte of a 2 MiB body would be two million candidates);
+- drop one header.
+
+A body is exactly a tree when `encode_json` of its value gives the body back: it is parsed with hooks that keep
+spellings Python would change as `RawJSON` (`-0`, `1E2`, `1.10`, `1e400`, `NaN`); lone surrogates are kept (and
+written back as escapes); a duplicate key, invalid UTF-8 or a nest too deep to parse make it bytes.
+
+The reducer, cheap big wins first:
+1. A body that parses but is not exact (whitespace, BOM, trailing data, other spellings) is offered compact, as
+   one candidate; kept, it is a tree from then on. A body that is exactly `prefix + tree + suffix` (a BOM or
+   whitespace before, trailing data after) is then reduced as that tree, prefix and suffix kept, then as bytes.
+2. Tree pass, in the spirit of hierarchical delta debugging: breadth first, so a container's members are reduced
+   before any of its children is visited. Members, and a string's code points (a string thus ends as short as the
+   class allows, not only halved), are reduced as a sequence: all of it, either half, as much as possible from
+   each end (a cut that doubles while kept, then halves), then chunks ddmin-style, quarters, eighths ... single
+   items, each round over at most `SWEEP_CHUNKS` chunks and only while the budget leaves room for the last pass.
+   A number goes to 0; an integer is then halved toward 0 while kept.
+3. Byte pass (a body that is not exactly a tree), then header pass: the same sequence reduction.
+4. Last pass: every one-step simplification of the current request is judged; a kept one is accepted and the pass
+   goes on from its position; a pass that accepted any starts over, until one keeps none: `minimal=True`.
+
+Judging: candidates go to the judge in batches of at most `batch`. A batch starts at one candidate, doubles after a
+batch that keeps none and halves after one that keeps some, so passes that mostly fail use full batches and passes
+that mostly succeed waste few sends. The first kept candidate of a batch, in order, is accepted and the others are
+dropped; every answer is remembered, so no request is sent twice and the result depends on the answers alone.
+`sends` counts every candidate given to the judge, never more than `budget`; when it runs out, the request reduced
+so far comes back with `minimal=False`.
+
+Content-Length: the transport writes it from the body unless the request has one, which it then writes verbatim.
+A `content-length` header equal to the body's length follows each candidate body (and may be dropped like any
+header: the transport then writes its own); any other value is a deliberate mismatch and is kept as it is.
+
+Worst cases: a deep nest the class needs costs a send per level (900 levels spend the whole budget); a body of up
+to 256 bytes that is not a tree needs about a send per byte in the last pass.
 """
 
 from __future__ import annotations
@@ -44,14 +86,10 @@ class Reduction:
 # ---------------------------------------------------------------- bodies as JSON trees
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
 def _object(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
     value = dict(pairs)
     if len(value) != len(pairs):
-        raise _DuplicateKey("duplicate key")
+        raise ValueError("duplicate key")  # a dict cannot hold the body: it is reduced as bytes
     return value
 
 
@@ -173,10 +211,7 @@ def _with_body(request: WireRequest, body: bytes | None) -> WireRequest | None:
     return replace(request, headers=headers, body=body)
 
 
-_Step = Callable[[], WireRequest | None]
-
-
-def _steps(request: WireRequest, parsed: _Parsed | None) -> Iterator[_Step]:
+def _steps(request: WireRequest, parsed: _Parsed | None) -> Iterator[Callable[[], WireRequest | None]]:
     """Every one-step simplification of `request`, unbuilt: the body's first (tree top level first), then each
     header's drop."""
     if parsed is not None and parsed.exact:
@@ -240,6 +275,7 @@ class _Exhausted(Exception):
 
 
 def reduce_request(request: WireRequest, judge: Judge, *, budget: int = 400, batch: int = 8) -> Reduction:
+    """`request` reduced while `judge` keeps it, giving the judge at most `budget` candidates, `batch` at a time."""
     if budget < 0:
         raise ValueError(f"budget={budget!r} must be at least 0")
     if batch < 1:
