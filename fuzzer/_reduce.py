@@ -394,14 +394,12 @@ class _Reducer:
         return (step() for step in itertools.islice(_steps(self.current, self.parsed()), position, None))
 
     def tree(self) -> None:
-        """Hierarchical: each container, string and number, top level first, then the children that remain."""
+        """Hierarchical: each container, string and number, top level first, then the children that remain. A
+        queued path stays valid: a container's members are final before its children are visited."""
         queue: deque[tuple[Any, ...]] = deque([()])
         while queue and (parsed := self.parsed()) is not None and parsed.framed:
             path = queue.popleft()
-            try:
-                node = _get(parsed.value, path)
-            except (KeyError, IndexError, TypeError):  # a judge that keeps a class for no monotone reason
-                continue
+            node = _get(parsed.value, path)
             if isinstance(node, dict | list):
                 self.sequence(
                     lambda path=path: _members(self._node(path)),
