@@ -176,6 +176,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         shrink_calls=result.shrink_calls,
         date=_store.now(),
         noise=result.noise,
+        reduce_sends=result.reduce_sends,
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))

@@ -10,6 +10,11 @@ JSON answer) or the template of its text rejection.
 - **A framework rejection against a parsed body**: when one side answers text (a parse or extractor error) and
   the other JSON, the JSON side is only `parsed`. What it then says depends on the rest of the body, not on
   the cause (a lone surrogate in `artifact.operation` or in `context.city` is one class).
+- **A declared rule order** (`rule_order`: the contract checks its rules in order, the first failure is the
+  answer): of two JSON answers with different rules, the side whose rule comes later in the order (or that
+  accepted) got past the other side's rule. The class is that earlier rule against `passed`, so "Rust says
+  Schema(target_count), Go then says Consistency(endorsed_names)" and "… Go accepts" are one class. Without an
+  order (a contract that declares none), both rules are part of the class.
 - **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
   text`), and under one status what differs is the bytes (`/:bytes`).
 - **The same outcome on both sides**: what differs in the bodies is the class: each difference as
@@ -29,6 +34,7 @@ SIGNATURE_VERSION = 2
 """Bumped whenever a signature's key changes for the same answers; `parity-fuzz corpus migrate` re-keys."""
 
 PARSED = "parsed"
+PASSED = "passed"
 
 
 def _part(kind: DiffKind, pattern: str, detail: str) -> str:
@@ -42,8 +48,14 @@ def _part(kind: DiffKind, pattern: str, detail: str) -> str:
 def labels(outcomes: tuple[SideOutcome, SideOutcome]) -> tuple[str, str]:
     """The two sides as a class names them: a JSON side facing a text rejection is only `parsed`, and two text
     rejections are their statuses (`422 text | 400 text`): both runtimes refused the body, each framework in
-    its own words, and which words is not a cause of its own."""
+    its own words, and which words is not a cause of its own. With a declared rule order, of two JSON answers
+    the one that got further is only `passed`."""
     left, right = outcomes
+    if left.form == right.form == "json" and left.rank is not None and right.rank is not None:
+        if left.rank < right.rank:
+            return left.label, PASSED
+        if right.rank < left.rank:
+            return PASSED, right.label
     if left.form == "text" and right.form == "json":
         return left.label, PARSED
     if left.form == "json" and right.form == "text":

@@ -37,6 +37,18 @@ class ComparePolicy:
     adapters: tuple[AdapterRule, ...] = ()
     key_paths: tuple[str, ...] = field(default=())
     message_rules: tuple[MessageRule, ...] = DEFAULT_MESSAGE_RULES
+    rule_order: tuple[str, ...] = ()  # rules (as `rule_of` writes them) in the order a runtime checks them
+
+    def rank(self, status: int | None, rule: str) -> int | None:
+        """Where `rule` stands in `rule_order`; an acceptance (a 2xx without a rule) passed them all."""
+        if not self.rule_order:
+            return None
+        if not rule:
+            return len(self.rule_order) if status is not None and 200 <= status < 300 else None
+        try:
+            return self.rule_order.index(rule)
+        except ValueError:
+            return None
 
     def ignoring(self, pointers: tuple[str, ...]) -> ComparePolicy:
         """This policy with more ignored paths (learned noise), each once."""
@@ -243,7 +255,8 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
         adapted.append(canonical)
         shapes.append(changed)
         values = [next(iter(values_at(canonical, pointer)), None) for pointer in policy.key_paths]
-        sides.append(SideOutcome(str(response.status), "json", rule_of(values)))
+        rule = rule_of(values)
+        sides.append(SideOutcome(str(response.status), "json", rule, policy.rank(response.status, rule)))
     outcomes: OutcomePair = (sides[0], sides[1])
 
     differences = _body_differences(left, right, bodies, adapted)

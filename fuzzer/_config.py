@@ -6,6 +6,7 @@ timeout = 5.0                      # seconds per request
 workers = 16                       # cases in flight at once
 ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
 key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: part of every signature
+rule_order = ["schema/artifact", …] # the order the contract checks its rules in (first failure wins)
 learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
 
 [[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
@@ -55,6 +56,34 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "strategies" / "schemas"
 
 
+BUNDLED_RULE_ORDER = (
+    # the envelope, then playbook rules P1-P9, then fill rules F1-F8 (docs/contract.md)
+    "schema/artifact",
+    "schema/operation",
+    "schema/endorsed_names",
+    "schema/fingerprint",
+    "policy/operation",
+    "completeness/endorsed_names",
+    "schema/target_count",
+    "consistency/endorsed_names",
+    "consistency/target_count",
+    "schema/fills",
+    "schema/fills[*]",
+    "schema/fills[*].candidate_id",
+    "schema/fills[*].name",
+    "schema/context",
+    "schema/context.target_count",
+    "schema/context.city",
+    "schema/context.client_id",
+    "completeness/fills",
+    "consistency/fills[*].candidate_id",
+    "consistency/fills[*].name",
+    "policy/fills[*].candidate_id",
+    "consistency/fills",
+)
+"""The bundled contract checks its rules in this order and answers with the first that fails."""
+
+
 @dataclass(frozen=True, slots=True)
 class KindFiles:
     name: str
@@ -78,6 +107,7 @@ class Config:
             ignore=("/elapsed_ms",),
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
             key_paths=("/error/kind", "/error/field"),
+            rule_order=BUNDLED_RULE_ORDER,
         )
     )
     kinds: tuple[KindFiles, ...] = (
@@ -145,6 +175,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         "secret_headers",
         "message_rules",
         "learn_noise",
+        "rule_order",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -160,6 +191,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             key_paths=tuple(_pointers(table.get("key_paths", list(defaults.policy.key_paths)), "key_paths")),
             message_rules=defaults.policy.message_rules
             + tuple(_message_rule(item) for item in table.get("message_rules", [])),
+            rule_order=_rule_order(table, defaults.policy.rule_order),
         )
         kinds = (
             tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())
@@ -226,6 +258,17 @@ def _pointers(values: list[str], key: str) -> list[str]:
         except ValueError as err:
             raise ValueError(f"{key}: {err}") from None
     return [str(v) for v in values]
+
+
+def _rule_order(table: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+    """`rule_order` as given; without it the bundled order, but only while the key paths are the default ones
+    (another contract's rules are named differently)."""
+    if "rule_order" not in table:
+        return default if "key_paths" not in table else ()
+    order = table["rule_order"]
+    if not isinstance(order, list) or not all(isinstance(rule, str) and rule for rule in order):
+        raise ValueError('rule_order: a list of rule names such as "schema/fingerprint"')
+    return tuple(order)
 
 
 def _message_rule(item: dict[str, Any]) -> MessageRule:

@@ -30,7 +30,7 @@ import time
 import unittest
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -42,7 +42,7 @@ from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
 from fuzzer._classify import classify, signature_of
-from fuzzer._compare import ComparePolicy, compare, crashed
+from fuzzer._compare import ComparePolicy, compare, crashed, lift_body
 from fuzzer._errors import ParityError
 from fuzzer._model import (
     Case,
@@ -56,6 +56,7 @@ from fuzzer._model import (
     WireRequest,
 )
 from fuzzer._noise import NoiseProbe
+from fuzzer._reduce import Reduction, reduce_request
 from fuzzer._send import Flight, Transport
 from strategies import Batch, batches
 
@@ -68,6 +69,7 @@ class EngineSettings:
     confirm: int = 3
     max_seconds: float | None = None
     max_shrink_calls: int = 2000
+    reduce_budget: int = 400  # requests per class to reduce its reproducer after shrinking (0: no reduction)
     segment: int = 0  # Hypothesis examples per run; 0: about SEGMENT_CASES cases, whatever the batch
 
     def __post_init__(self) -> None:
@@ -79,6 +81,8 @@ class EngineSettings:
             raise ValueError(f"segment={self.segment} must be at least 1 (or 0: sized by the batch)")
         if self.confirm < 0:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
+        if self.reduce_budget < 0:
+            raise ValueError(f"reduce_budget={self.reduce_budget} must be at least 0")
 
     @property
     def segment_calls(self) -> int:
@@ -142,6 +146,7 @@ class EngineResult:
     agreed: int
     shrink_calls: int
     runs: int
+    reduce_sends: int = 0
     unpursued: int = 0
     interrupted: bool = False
     stopped_by_time: bool = False
@@ -228,6 +233,7 @@ class Engine:
         self.errors: list[str] = []
         self.errors_dropped = 0
         self.shrink_calls = 0
+        self.reduce_sends = 0
         self.runs = 0
         self._deadline: float | None = None
         self.health = health
@@ -280,6 +286,7 @@ class Engine:
             errors=self.errors + ([f"... and {self.errors_dropped} more errors"] if self.errors_dropped else []),
             agreed=self.agreed,
             shrink_calls=self.shrink_calls,
+            reduce_sends=self.reduce_sends,
             runs=self.runs,
             unpursued=len({s for s in side if not self._is_known(s)}),
             interrupted=interrupted,
@@ -583,13 +590,37 @@ class Engine:
 
     def _settle_run(self, state: _Run, *, shrunk: bool = True) -> None:
         assert state.target is not None and state.reproducer is not None
-        minimal = state.reproducer
-        if not self._reproduces(minimal, self.settings.confirm):
-            self._note_flaky(minimal)
-            return
-        self._record(minimal, shrunk=shrunk)
+        shrunk_case = state.reproducer
+        reduced, reduction = self._reduce(shrunk_case)
+        for minimal in (reduced, shrunk_case) if reduced is not shrunk_case else (shrunk_case,):
+            if self._reproduces(minimal, self.settings.confirm):
+                self._record(minimal, shrunk=shrunk, reduction=reduction if minimal is reduced else None)
+                return
+        self._note_flaky(shrunk_case)
 
-    def _record(self, divergence: Divergence, *, shrunk: bool) -> None:
+    def _reduce(self, divergence: Divergence) -> tuple[Divergence, Reduction | None]:
+        """The reproducer's request reduced while it keeps the class's exact signature (`fuzzer._reduce`)."""
+        if self.settings.reduce_budget == 0:
+            return divergence, None
+        target = divergence.signature
+        original = divergence.exchange.case
+        kept: dict[WireRequest, Divergence] = {}
+
+        def judge(requests: Sequence[WireRequest]) -> list[bool]:
+            for case, seen in self._judge([replace(original, request=request) for request in requests]):
+                if seen is not None and seen.signature == target:
+                    kept[case.request] = seen
+            return [request in kept for request in requests]
+
+        reduction = reduce_request(original.request, judge, budget=self.settings.reduce_budget)
+        self.reduce_sends += reduction.sends
+        if reduction.steps == 0 or reduction.request not in kept:
+            return divergence, reduction
+        found = kept[reduction.request]
+        case = reduced_case(original, reduction.request)
+        return replace(found, exchange=replace(found.exchange, case=case)), reduction
+
+    def _record(self, divergence: Divergence, *, shrunk: bool, reduction: Reduction | None = None) -> None:
         entry = self.classes.setdefault(divergence.signature, _Class(divergence))
         finding = Finding(
             signature=divergence.signature,
@@ -598,6 +629,8 @@ class Engine:
             known=False,
             shrunk=shrunk,
             confirmations=self.settings.confirm,
+            reduce_sends=reduction.sends if reduction else 0,
+            minimal=reduction.minimal if reduction else None,
         )
         self.findings[divergence.signature] = finding
         self.observer.found(finding)
@@ -608,6 +641,19 @@ class Engine:
     def final_findings(self) -> list[Finding]:
         """New findings with their final counts (a class keeps being counted after it was found)."""
         return [replace(f, count=self.classes[f.signature].count) for f in self.findings.values()]
+
+
+def reduced_case(original: Case, request: WireRequest) -> Case:
+    """`original` with a reduced request: the label says so, and the structured view follows the body."""
+    envelope = lift_body(Response(Outcome.OK, 200, None, request.body))
+    artifact = context = None
+    if isinstance(envelope, dict):
+        artifact, context = envelope.get("artifact"), envelope.get("context")
+    label = original.label if original.label.endswith(REDUCED) else original.label + REDUCED
+    return replace(original, request=request, label=label, artifact=artifact, context=context)
+
+
+REDUCED = " (reduced)"
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:

@@ -157,6 +157,7 @@ class SideOutcome:
     status: str
     form: str  # "none" (no answer), "answered" (beside a side without one), "text" or "json"
     rule: str = ""
+    rank: int | None = None  # where the rule stands in the contract's declared rule order (acceptance: last)
 
     @property
     def label(self) -> str:
@@ -223,3 +224,5 @@ class Finding:
     shrunk: bool
     confirmations: int
     crash: bool = False  # a runtime died on (or right after) this case
+    reduce_sends: int = 0  # requests sent to reduce the reproducer after Hypothesis shrank it
+    minimal: bool | None = None  # 1-minimal under the one-step simplifications (None: not reduced)

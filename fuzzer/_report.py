@@ -113,6 +113,7 @@ class CampaignReport:
     unpursued: int = 0  # signatures seen only while shrinking another class
     stopped_by_time: bool = False
     noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
+    reduce_sends: int = 0  # requests sent to reduce reproducers after shrinking
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -126,6 +127,7 @@ def campaign_markdown(report: CampaignReport) -> str:
             extra=(
                 f.signature.level.value,
                 str(f.count),
+                str(f.reduce_sends),
                 "known" if f.known else "new",
                 report.paths.get(f.signature.digest, ""),
             ),
@@ -151,11 +153,12 @@ def campaign_markdown(report: CampaignReport) -> str:
         "Each row is one divergence class with its minimal reproducer. Match = identical HTTP status + identical",
         "body after ignored paths.",
         "",
-        table(report.targets, rows, ["Level", "Count", "Class", "Reproducer"]),
+        table(report.targets, rows, ["Level", "Count", "Reduce sends", "Class", "Reproducer"]),
         "",
         f"**Tally:** {report.agreed} match · {report.examples - report.agreed} diff (out of {report.examples} "
         f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
         f"{len(report.flaky)} flaky · {len(report.errors)} errors · {report.shrink_calls} shrink calls · "
+        f"{report.reduce_sends} reduce sends · "
         f"{report.unpursued} signatures seen only while shrinking (not pursued)",
         *(
             [
@@ -224,6 +227,7 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "interrupted": report.interrupted,
         "crashed": report.crashed,
         "shrink_calls": report.shrink_calls,
+        "reduce_sends": report.reduce_sends,
         "unpursued": report.unpursued,
         "stopped_by_time": report.stopped_by_time,
         "noise": list(report.noise),
@@ -234,6 +238,8 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
                 "known": f.known,
                 "shrunk": f.shrunk,
                 "crash": f.crash,
+                "reduce_sends": f.reduce_sends,
+                "minimal": f.minimal,
                 "case": report.paths.get(f.signature.digest),
             }
             for f in report.findings

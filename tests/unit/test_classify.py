@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fuzzer._classify import classify, signature_of
@@ -213,3 +215,29 @@ def test_signature_of_an_agreeing_comparison_is_refused() -> None:
 )
 def test_wildcard_replaces_array_indexes_only(value: str, expected: str) -> None:
     assert wildcard(value) == expected
+
+
+ORDERED = replace(KEYED, rule_order=("schema/target_count", "consistency/endorsed_names", "consistency/target_count"))
+
+
+def test_with_a_rule_order_the_side_that_got_further_is_only_passed() -> None:
+    """Rust stops at Schema(target_count); Go, past it, says whatever the rest of the body makes it say."""
+    overfull = signed(
+        rust_error("Schema", "target_count", "a"), go_error("consistency", "endorsed_names", "b"), ORDERED
+    )
+    mismatch = signed(rust_error("Schema", "target_count", "a"), go_error("consistency", "target_count", "c"), ORDERED)
+    accepted = signed(rust_error("Schema", "target_count", "a"), ok(200, VALID), ORDERED)
+    assert overfull.key == "422 schema/target_count | passed"
+    assert overfull.digest == mismatch.digest == accepted.digest
+
+
+def test_a_rule_order_keeps_the_accepting_side_apart_from_each_rejecting_rule() -> None:
+    first = signed(ok(200, VALID), go_error("consistency", "target_count", "c"), ORDERED)
+    second = signed(ok(200, VALID), go_error("consistency", "endorsed_names", "c"), ORDERED)
+    assert first.key == "passed | 422 consistency/target_count"
+    assert first.digest != second.digest
+
+
+def test_a_rule_outside_the_order_keeps_both_rules() -> None:
+    signature = signed(rust_error("Schema", "target_count", "a"), go_error("policy", "elsewhere", "b"), ORDERED)
+    assert signature.key == "422 schema/target_count | 422 policy/elsewhere"
