@@ -41,12 +41,14 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
-from fuzzer._classify import classify, signature_of
-from fuzzer._compare import ComparePolicy, compare, crashed, lift_body
+from fuzzer._classify import signature_of
+from fuzzer._compare import ComparePolicy, crashed, lift_body
 from fuzzer._errors import ParityError
+from fuzzer._forensics import Forensics, RuntimeDied
+from fuzzer._judge import Judge
+from fuzzer._ledger import Ledger
 from fuzzer._model import (
     Case,
-    Comparison,
     Divergence,
     Exchange,
     Finding,
@@ -94,22 +96,11 @@ SEGMENT_CASES = 1600
 same case); finding a class replays its segment up to the batch that found it, without sending. Measured at
 batch 16: 600-case segments ran 1,580-1,700 cases/s steady, 1,600-case segments 1,770-1,830, cold alike."""
 
-MAX_ERRORS = 100
-"""Errors kept word for word; beyond that they are only counted."""
-
-RECENT = 16
-"""Cases remembered as the candidates when a runtime dies, beyond the two batches that may be in flight."""
-
 _DATABASE_KEY = b"parity-fuzz"
 """The key of the one-case example a shrinking run starts from (its database holds nothing else)."""
 
 IN_FLIGHT = 1
 """Batches sent and not yet judged: the runtimes answer while the next batches are drawn."""
-
-VERDICT_CACHE = 2048
-"""Answer pairs whose comparison is remembered (cleared when full)."""
-VERDICT_BODY_LIMIT = 8192
-"""Answer pairs longer than this (both bodies together) are compared afresh every time."""
 
 ANSWER_CACHE = 4096
 """Requests remembered while one class is shrunk (bounded, so memory stays flat)."""
@@ -126,12 +117,6 @@ class Observer:
 
     def stage(self, text: str) -> None:
         pass
-
-
-@dataclass
-class _Class:
-    first: Divergence
-    count: int = 0
 
 
 @dataclass
@@ -157,16 +142,6 @@ class EngineResult:
 
 class _NewClass(Exception):
     """Raised into Hypothesis for the run's target signature only."""
-
-
-class _RuntimeDied(BaseException):
-    """A runtime stopped answering, even its health check: not a test failure, the end of the campaign."""
-
-    def __init__(self, index: int, detail: str, exchange: Exchange) -> None:
-        super().__init__(detail)
-        self.index = index
-        self.detail = detail
-        self.exchange = exchange
 
 
 class _BudgetSpent(BaseException):
@@ -221,27 +196,18 @@ class Engine:
     ) -> None:
         self.transport = transport
         self.strategy = strategy
-        self.policy = policy
-        self.known = known
         self.settings = settings_
         self.observer = observer or Observer()
+        self.judge = Judge(policy)
+        self.ledger = Ledger(known)
+        self.forensics = Forensics(transport, health, restart, settings_.confirm, (IN_FLIGHT + 1) * settings_.batch)
+        self.noise = noise
         self.examples = 0
-        self.agreed = 0
-        self.classes: dict[Signature, _Class] = {}
-        self.findings: dict[Signature, Finding] = {}
-        self.flaky: dict[Signature, Divergence] = {}  # one example per flaky signature: memory stays flat
-        self.errors: list[str] = []
-        self.errors_dropped = 0
         self.shrink_calls = 0
         self.reduce_sends = 0
         self.runs = 0
-        self._deadline: float | None = None
-        self.health = health
-        self.restart = restart
-        self.recent: deque[Case] = deque(maxlen=RECENT + (IN_FLIGHT + 1) * settings_.batch)
         self.crashed: str | None = None
-        self._verdicts: dict[tuple[Response, Response], tuple[Comparison | None, Signature | None]] = {}
-        self.noise = noise
+        self._deadline: float | None = None
 
     # ------------------------------------------------------------ public
 
@@ -272,7 +238,7 @@ class Engine:
                     resume, recheck = run.found_call - 1, run.last_counted
                 else:
                     segment, resume, recheck = segment + 1, 0, 0
-        except _RuntimeDied as death:
+        except RuntimeDied as death:
             self._settle_crash(death)
         except KeyboardInterrupt:
             interrupted = True
@@ -280,15 +246,15 @@ class Engine:
             examples=self.examples,
             elapsed_s=time.monotonic() - started,
             seed=campaign_seed,
-            findings=self.final_findings(),
-            known=[self._known_finding(sig, cls) for sig, cls in self.classes.items() if sig.digest in self.known],
-            flaky=list(self.flaky.values()),
-            errors=self.errors + ([f"... and {self.errors_dropped} more errors"] if self.errors_dropped else []),
-            agreed=self.agreed,
+            findings=self.ledger.final_findings(),
+            known=self.ledger.known_findings(),
+            flaky=list(self.ledger.flaky.values()),
+            errors=self.ledger.error_list(),
+            agreed=self.ledger.agreed,
             shrink_calls=self.shrink_calls,
             reduce_sends=self.reduce_sends,
             runs=self.runs,
-            unpursued=len({s for s in side if not self._is_known(s)}),
+            unpursued=len({s for s in side if not self.ledger.is_known(s)}),
             interrupted=interrupted,
             stopped_by_time=stopped_by_time,
             crashed=self.crashed,
@@ -334,12 +300,13 @@ class Engine:
         except (FlakyFailure, Flaky):
             pass
         except unittest.SkipTest:  # Hypothesis ran nothing: it did not take the stored example (an upgrade?)
-            self._note_error(f"class {state.target.digest if state.target else '?'} was not shrunk: Hypothesis did "
-                             "not replay its case (is hypothesis the pinned version?)")  # fmt: skip
+            digest = state.target.digest if state.target else "?"
+            self.ledger.note_error(f"class {digest} was not shrunk: Hypothesis did not replay its case "
+                                   "(is hypothesis a supported version?)")  # fmt: skip
             self._settle_run(state, shrunk=False)
             return
         if state.reproducer is not None:  # the case no longer showed the class, or not consistently
-            self._note_flaky(state.reproducer)
+            self.ledger.note_flaky(state.reproducer)
 
     def _hypothesis(
         self, state: _Run, run_seed: int, phases: list[Phase], batch: int, database: InMemoryExampleDatabase | None
@@ -390,7 +357,7 @@ class Engine:
             if left <= 0:
                 raise _BudgetSpent
             cases = batch[:left]
-        self.recent.extend(cases)
+        self.forensics.sent(cases)
         state.in_flight.append(_InFlight(state.calls, batch, cases, not recheck, self.transport.start(cases)))
         if len(state.in_flight) > IN_FLIGHT and self._land(state, state.in_flight.popleft()):
             raise _Found
@@ -404,17 +371,17 @@ class Engine:
         if sent.counted:
             self.examples += len(sent.cases)
             for _, divergence in judged:
-                self._tally(divergence)
+                self.ledger.tally(divergence)
         for index, (_, divergence) in enumerate(judged):
-            if divergence is None or self._is_known(divergence.signature):
+            if divergence is None or self.ledger.is_known(divergence.signature):
                 continue
             if not self._reproduces(divergence):
-                self._note_flaky(divergence)
+                self.ledger.note_flaky(divergence)
                 continue
             state.target, state.reproducer, state.alone = divergence.signature, divergence, sent.batch.alone(index)
             state.found_call, state.last_counted = sent.call, len(sent.cases)
             return True
-        self.observer.progress(self.examples, len(self.classes))
+        self.observer.progress(self.examples, len(self.ledger.classes))
         return False
 
     def _shrink_step(self, state: _Run, cases: Batch[Case]) -> None:
@@ -434,7 +401,7 @@ class Engine:
             if divergence is None:
                 continue
             if divergence.signature != state.target:
-                if not self._is_known(divergence.signature):
+                if not self.ledger.is_known(divergence.signature):
                     state.side.add(divergence.signature)
                 continue
             best = state.reproducer
@@ -448,37 +415,18 @@ class Engine:
             _raise_new_class(divergence.signature)
 
     def _judge(self, cases: list[Case]) -> list[tuple[Case, Divergence | None]]:
-        self.recent.extend(cases)
+        self.forensics.sent(cases)
         return self._judge_exchanges(self.transport.exchange_many(cases) if cases else [])
 
     def _judge_exchanges(self, exchanges: list[Exchange]) -> list[tuple[Case, Divergence | None]]:
         judged: list[tuple[Case, Divergence | None]] = []
-        self._watch(exchanges)
+        self.forensics.watch(exchanges)
         for exchange in exchanges:
             try:
-                judged.append((exchange.case, self._verdict(exchange)))
+                judged.append((exchange.case, self.judge.verdict(exchange)[1]))
             except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
-                self._note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
+                self.ledger.note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
         return judged
-
-    def _verdict(self, exchange: Exchange) -> Divergence | None:
-        """`classify(compare(...))`, remembered for small answer pairs: a comparison depends on the two answers
-        only, and most cases get one of a few answers (the same acceptance, the same rejection)."""
-        left, right = exchange.responses
-        if len(left.body) + len(right.body) > VERDICT_BODY_LIMIT:
-            return classify(exchange, compare(exchange, self.policy))
-        key = (left, right)
-        known = self._verdicts.get(key)
-        if known is None:
-            divergence = classify(exchange, compare(exchange, self.policy))
-            known = (divergence.comparison, divergence.signature) if divergence else (None, None)
-            if len(self._verdicts) >= VERDICT_CACHE:
-                self._verdicts.clear()
-            self._verdicts[key] = known
-        comparison, signature = known
-        if comparison is None or signature is None:
-            return None
-        return Divergence(exchange=exchange, comparison=comparison, signature=signature)
 
     # ------------------------------------------------------------ noise
 
@@ -489,100 +437,49 @@ class Engine:
         wanted = self.noise.wants(exchanges)
         if wanted:
             again = self.transport.exchange_many([e.case for e in wanted])
-            self._watch(again)
+            self.forensics.watch(again)
             learned = self.noise.learn(self.examples, wanted, again)
         elif self.noise.due(self.examples):
             again = self.transport.exchange_many([case for case, _ in self.noise.sample])
-            self._watch(again)
+            self.forensics.watch(again)
             learned = self.noise.reprobe(self.examples, again)
         else:
             return
         if learned:
-            self.policy = self.policy.ignoring(tuple(sorted(learned)))
-            self._verdicts.clear()
+            self.judge.ignore(tuple(sorted(learned)))
             self.observer.stage(f"noise: ignoring {', '.join(sorted(learned))} (each runtime answers them differently)")
 
     # ------------------------------------------------------------ runtimes that die
 
-    def _watch(self, exchanges: list[Exchange]) -> None:
-        """A side that did not answer is asked for its health; a dead runtime ends the campaign."""
-        for exchange in exchanges:
-            for index, response in enumerate(exchange.responses):
-                if response.outcome is not Outcome.OK and not self._healthy(index):
-                    raise _RuntimeDied(index, response.detail or response.outcome.value, exchange)
-
-    def _healthy(self, index: int) -> bool:
-        return self.transport.get(index, self.health).outcome is Outcome.OK
-
-    def _settle_crash(self, death: _RuntimeDied) -> None:
-        """Keep the last cases sent before the death as a crash reproducer; with a way to restart the runtime,
-        find the case that kills it and confirm it kills it again."""
+    def _settle_crash(self, death: RuntimeDied) -> None:
+        """Keep the last case sent before the death as a crash reproducer, or the case that kills the runtime
+        when it can be restarted (`fuzzer._forensics`)."""
         target = self.transport.targets[death.index]
         self.crashed = (
             f"{target.name} at {target.url} stopped answering after {self.examples} examples ({death.detail})"
         )
         self.observer.stage(self.crashed)
         culprit, confirmations = death.exchange, 0
-        if self.restart is not None:
-            try:
-                culprit, confirmations = self._find_killer(death.index, target.name, death.exchange)
-            except ParityError as err:
-                self._note_error(f"restarting {target.name} to confirm the crash failed: {err}")
-        comparison = crashed(culprit, self.policy)
+        try:
+            culprit, confirmations = self.forensics.culprit(death)
+        except ParityError as err:
+            self.ledger.note_error(f"restarting {target.name} to confirm the crash failed: {err}")
+        comparison = crashed(culprit, self.judge.policy)
         divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
-        self.classes.setdefault(divergence.signature, _Class(divergence)).count += 1
+        self.ledger.tally(divergence)
         finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
-        self.findings[divergence.signature] = finding
+        self.ledger.record(finding)
         self.observer.found(finding)
 
-    def _find_killer(self, index: int, name: str, last: Exchange) -> tuple[Exchange, int]:
-        restart = self.restart
-        assert restart is not None
-        for case in reversed(list(self.recent)):  # the most recent first: usually the culprit
-            restart(name)
-            exchange = self.transport.exchange(case)
-            if self._healthy(index):
-                continue
-            confirmations = 1
-            for _ in range(max(self.settings.confirm - 1, 0)):
-                restart(name)
-                self.transport.exchange(case)
-                confirmations += 0 if self._healthy(index) else 1
-            restart(name)
-            return exchange, confirmations
-        restart(name)
-        return last, 0
-
     # ------------------------------------------------------------ bookkeeping
-
-    def _tally(self, divergence: Divergence | None) -> None:
-        if divergence is None:
-            self.agreed += 1
-            return
-        entry = self.classes.setdefault(divergence.signature, _Class(divergence))
-        entry.count += 1
-
-    def _note_flaky(self, divergence: Divergence) -> None:
-        self.flaky.setdefault(divergence.signature, divergence)
-
-    def _note_error(self, text: str) -> None:
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(text)
-        else:
-            self.errors_dropped += 1
-
-    def _is_known(self, signature: Signature) -> bool:
-        """Known to the corpus, found in this campaign, or already reported flaky (not pursued again: a runtime
-        that answers at random must not send the campaign round the same segment for ever)."""
-        return signature.digest in self.known or signature in self.findings or signature in self.flaky
 
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() > self._deadline
 
     def _resend(self, divergence: Divergence) -> Signature | None:
         exchange = self.transport.exchange(divergence.exchange.case)
-        self._watch([exchange])  # a runtime dying while it was being confirmed is a crash, not a class
-        again = self._verdict(exchange)
+        self.forensics.watch([exchange])  # a runtime dying while it was being confirmed is a crash, not a class
+        _, again = self.judge.verdict(exchange)
         return again.signature if again else None
 
     def _reproduces(self, divergence: Divergence, times: int = 1) -> bool:
@@ -596,7 +493,7 @@ class Engine:
             if self._reproduces(minimal, self.settings.confirm):
                 self._record(minimal, shrunk=shrunk, reduction=reduction if minimal is reduced else None)
                 return
-        self._note_flaky(shrunk_case)
+        self.ledger.note_flaky(shrunk_case)
 
     def _reduce(self, divergence: Divergence) -> tuple[Divergence, Reduction | None]:
         """The reproducer's request reduced while it keeps the class's exact signature (`fuzzer._reduce`)."""
@@ -621,26 +518,18 @@ class Engine:
         return replace(found, exchange=replace(found.exchange, case=case)), reduction
 
     def _record(self, divergence: Divergence, *, shrunk: bool, reduction: Reduction | None = None) -> None:
-        entry = self.classes.setdefault(divergence.signature, _Class(divergence))
         finding = Finding(
             signature=divergence.signature,
             reproducer=divergence,
-            count=entry.count,
+            count=self.ledger.count(divergence.signature),
             known=False,
             shrunk=shrunk,
             confirmations=self.settings.confirm,
             reduce_sends=reduction.sends if reduction else 0,
             minimal=reduction.minimal if reduction else None,
         )
-        self.findings[divergence.signature] = finding
+        self.ledger.record(finding)
         self.observer.found(finding)
-
-    def _known_finding(self, signature: Signature, entry: _Class) -> Finding:
-        return Finding(signature, entry.first, entry.count, known=True, shrunk=False, confirmations=0)
-
-    def final_findings(self) -> list[Finding]:
-        """New findings with their final counts (a class keeps being counted after it was found)."""
-        return [replace(f, count=self.classes[f.signature].count) for f in self.findings.values()]
 
 
 def reduced_case(original: Case, request: WireRequest) -> Case:

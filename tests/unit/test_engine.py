@@ -94,17 +94,17 @@ def test_each_class_is_shrunk_alone_to_its_own_minimal_case() -> None:
 def test_the_same_seed_sends_the_same_cases_and_finds_nothing_new_once_known(batch: int) -> None:
     first = PlantedTransport(planted)
     engine = run(first, examples=600, seed=9, segment=50, confirm=0, batch=batch)
-    known = frozenset(signature.digest for signature in engine.classes)
+    known = frozenset(signature.digest for signature in engine.ledger.classes)
     again = PlantedTransport(planted)
     rerun = run(again, known, examples=600, seed=9, segment=50, confirm=0, batch=batch)
     assert rerun.result.findings == []  # type: ignore[attr-defined]
     assert rerun.result.examples == 600  # type: ignore[attr-defined]
-    assert {f.signature for f in rerun.result.known} == set(engine.classes)  # type: ignore[attr-defined]
+    assert {f.signature for f in rerun.result.known} == set(engine.ledger.classes)  # type: ignore[attr-defined]
 
 
 def test_known_classes_are_counted_not_shrunk() -> None:
     engine = run(PlantedTransport(planted), examples=300, seed=2, confirm=0)
-    known = frozenset(signature.digest for signature in engine.classes)
+    known = frozenset(signature.digest for signature in engine.ledger.classes)
     transport = PlantedTransport(planted)
     rerun = run(transport, known, examples=300, seed=3, confirm=0)
     assert rerun.shrink_calls == 0 or rerun.result.findings  # type: ignore[attr-defined]
