@@ -2,7 +2,9 @@
 
 `targets start` records the processes it launched in `.parity/runtimes.json`; `targets stop` ends those
 processes and nothing else (a recorded pid whose command line no longer names our binary is left alone).
-`reference()` starts a private pair on free ports for one campaign or test and stops it afterwards.
+`reference()` starts a private pair on free ports for one campaign or test and stops it afterwards; given an
+`Executable`, its Go side runs another build (for example one compiled with `go build -cover`) with extra
+environment variables (its `GOCOVERDIR`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
@@ -50,6 +52,15 @@ class Running:
     @property
     def target(self) -> Target:
         return Target(self.name, self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class Executable:
+    """A runtime binary to start instead of the bundled build, and environment variables to add to its own
+    (for example a coverage build of the Go runtime and `{"GOCOVERDIR": folder}`)."""
+
+    path: Path
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 def _need(tool: str, hint: str) -> str:
@@ -121,14 +132,23 @@ def _wait_healthy(process: subprocess.Popen[bytes], name: str, url: str, log: Pa
     raise RuntimeSetupError(f"the {name} runtime did not answer {url}/health within {START_TIMEOUT:g}s; see {log}")
 
 
-def launch(name: str, addr: str, *, go_serde_errors: bool = False, log_dir: Path) -> Running:
+def launch(
+    name: str, addr: str, *, go_serde_errors: bool = False, log_dir: Path, executable: Executable | None = None
+) -> Running:
+    """Start the runtime `name` on `addr` and wait until it answers; `executable` replaces the bundled binary."""
     binary = RUST_BIN if name == "rust" else GO_BIN
-    if not binary.is_file():
+    if executable is not None:
+        binary = executable.path
+        if not binary.is_file():
+            raise RuntimeSetupError(f"the {name} runtime binary {binary} does not exist; build it first")
+    elif not binary.is_file():
         build()
     _check_free(addr)
     command = [str(binary), "--addr", addr, "--roster", str(ROSTER)]
     env = dict(os.environ)
     env.pop("VALIDATORD_SERDE_ERRORS", None)
+    if executable is not None:
+        env.update(executable.env)
     if go_serde_errors and name == "go":
         command.append("--serde-errors")
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -251,10 +271,14 @@ def status(state: StateFile) -> list[tuple[Running, bool]]:
 
 
 class ReferencePair:
-    """A private Rust and Go pair on free loopback ports, which a campaign may restart after a crash."""
+    """A private Rust and Go pair on free loopback ports, which a campaign may restart after a crash. `go`, when
+    given, is the Go binary started (and restarted) instead of the bundled build."""
 
-    def __init__(self, *, go_serde_errors: bool = False, log_dir: Path | None = None) -> None:
+    def __init__(
+        self, *, go_serde_errors: bool = False, log_dir: Path | None = None, go: Executable | None = None
+    ) -> None:
         self.go_serde_errors = go_serde_errors
+        self.go = go
         self.own_logs = log_dir is None  # a private log folder is removed at stop, unless something failed
         self.log_dir = log_dir or ROOT / ".parity" / f"reference-{os.getpid()}-{id(self):x}"
         self.running: dict[str, Running] = {}
@@ -271,7 +295,13 @@ class ReferencePair:
 
     def _launch(self, name: str, addr: str) -> None:
         try:
-            self.running[name] = launch(name, addr, go_serde_errors=self.go_serde_errors, log_dir=self.log_dir)
+            self.running[name] = launch(
+                name,
+                addr,
+                go_serde_errors=self.go_serde_errors,
+                log_dir=self.log_dir,
+                executable=self.go if name == "go" else None,
+            )
         except RuntimeSetupError:
             self.failed = True  # its message points at the logs: keep them
             raise
@@ -290,8 +320,10 @@ class ReferencePair:
 
 
 @contextlib.contextmanager
-def reference_pair(*, go_serde_errors: bool = False, log_dir: Path | None = None) -> Iterator[ReferencePair]:
-    pair = ReferencePair(go_serde_errors=go_serde_errors, log_dir=log_dir)
+def reference_pair(
+    *, go_serde_errors: bool = False, log_dir: Path | None = None, go: Executable | None = None
+) -> Iterator[ReferencePair]:
+    pair = ReferencePair(go_serde_errors=go_serde_errors, log_dir=log_dir, go=go)
     try:
         pair.start()
         yield pair

@@ -1,6 +1,7 @@
 """Strategies for the custom `format` names our schemas use: contract knowledge about single strings.
 
-    parity-operation    fill: <role> x<count> in <place>, role and place from the roster
+    parity-operation    fill: <role> x<count> in <place>, role and place from the roster (`split_operation`
+                        reads one back into its parts)
     parity-roster-id    a worker id from the roster
     parity-roster-name  a worker name from the roster
     parity-city         a city from the roster
@@ -97,3 +98,19 @@ def operations(roles: tuple[str, ...], cities: tuple[str, ...]) -> tuple[str, ..
     plain = [f"fill: {r} x{n} in {p}" for n in COUNTS for p in places for r in roles]
     padded = [f"fill: {r} x0{n} in {p}" for n in COUNTS[:9] for p in cities for r in roles]
     return (*plain, *padded)
+
+
+def split_operation(operation: str) -> tuple[str, str, str] | None:
+    """(role, count as written, place) of an operation in the contract's grammar (rule P5), or None. The text
+    after `fill: ` is split at the last ` in `, the part before it at the last ` x`; the count is ASCII digits
+    with a value from 1 to 2^31-1."""
+    prefix = "fill: "
+    if not operation.startswith(prefix):
+        return None
+    head, sep, place = operation[len(prefix) :].rpartition(" in ")
+    role, sep2, digits = head.rpartition(" x")
+    if not sep or not sep2 or not role or not place or not digits:
+        return None
+    if not all("0" <= ch <= "9" for ch in digits) or not 1 <= int(digits) <= MAX_COUNT:
+        return None
+    return role, digits, place

@@ -8,11 +8,18 @@ Mutation kinds, simplest first (shrinking prefers earlier kinds, fewer mutations
     retype <path> to <type>          a value of another JSON type
     int <path> = <spelling>          boundary integers: 0, -1, 2^31-1, 2^31, 2^53+1, 2^63, 2^64, -0, 2.0, 1e2, 1e400
     string <path>: <edit>            empty, padded, upper, lower, non-ascii, confusable, fullwidth-digits, nul, long
+    near-miss <path>: <what>         a string that follows a grammar with one part broken (strategies/_nearmiss.py)
     array <path>: <edit>             empty, duplicate, long
     key-case <path> -> <Key>         rename the key (`fingerprint` -> `Fingerprint`, `kind` -> `KIND`)
     key-case <path> + <Key>          add the variant key beside the original
 
 Paths read like `kind`, `artifact.fills[0].name`, `context.city`. Labels: `mutated <kind>: <m1>; <m2>`.
+
+`near-miss` applies where a grammar governs the site (the contract's operation, a schema `pattern`) and is only
+offered to the kinds that have such a site; there it is drawn NEAR_MISS_WEIGHT times as often as another kind
+of mutation, because a near-miss on its own, everything else valid, is the case that reaches a parser's
+branches, and a mutation alone in its case is drawn only one time in two. Without the site in the draft (an
+optional property left out) it is an ordinary string mutation.
 """
 
 from __future__ import annotations
@@ -22,15 +29,19 @@ from collections.abc import Callable
 from types import MappingProxyType
 
 from fuzzer._model import JSON, Case, RawJSON
+from strategies._nearmiss import Grammars, SiteGrammars
 from strategies._paths import MISSING, Path, find_at, replace, set_at, show, sites
 from strategies._schema import Draw, Formats
 from strategies._source import Drawn
 from strategies._space import CaseSpace
 from strategies._valid import DraftPlan, case_of
 
-Mutation = Callable[[Draw, JSON, Path, JSON], tuple[JSON, str]]
+Mutation = Callable[[Draw, JSON, Path, JSON], tuple[JSON, str] | None]
+Applies = Callable[[Path, JSON], bool]
+Table = tuple[tuple[str, Applies, Mutation], ...]
 
 MAX_MUTATIONS = 3
+NEAR_MISS_WEIGHT = 2
 
 BOUNDARY_INTEGERS: tuple[int | RawJSON, ...] = (
     0,
@@ -60,17 +71,20 @@ _TYPES = MappingProxyType(
 def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     drafts = DraftPlan(space, formats)
     other_kinds = tuple(spec.name for spec in space.kinds)
+    grammars = Grammars(space.kinds)
+    tables = {spec.name: _table(grammars.of(spec.name)) for spec in space.kinds}
 
     def mutated(draw: Draw, kind: int | None = None) -> Case:
         draft = drafts(draw, kind)
         places = sites(draft.envelope)
+        table = tables[draft.kind]
         envelope = draft.envelope
         labels = []
         # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
         # can delete any mutation the divergence does not need, not only the last ones. Each mutation picks its
         # site among the *draft's* sites: deleting an earlier mutation then leaves the later ones where they were.
         for _ in draw.repeat(1, MAX_MUTATIONS):
-            changed = _mutate(draw, envelope, places, other_kinds)
+            changed = _mutate(draw, table, envelope, places, other_kinds)
             if changed is not None:
                 envelope, label = changed
                 labels.append(label)
@@ -79,13 +93,37 @@ def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     return Drawn(mutated, "mutated_cases()")
 
 
+def _table(grammars: SiteGrammars) -> Table:
+    """The mutations of a kind: `near-miss`, NEAR_MISS_WEIGHT times, after `string` when a grammar governs one
+    of its sites."""
+    if not grammars:
+        return _MUTATIONS
+
+    def governed(path: Path, value: JSON) -> bool:
+        return isinstance(value, str) and grammars.at(path) is not None
+
+    def near_miss(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str] | None:
+        grammar = grammars.at(path)
+        found = grammar(value) if grammar is not None else ()
+        if not found:  # an earlier mutation changed the value into one outside the grammar
+            return None
+        chosen = draw.choose(found)
+        return set_at(root, path, chosen.text), f"near-miss {show(path)}: {chosen.what}"
+
+    at = 1 + next(i for i, entry in enumerate(_MUTATIONS) if entry[0] == "string")
+    return (*_MUTATIONS[:at], *[("near-miss", governed, near_miss)] * NEAR_MISS_WEIGHT, *_MUTATIONS[at:])
+
+
 def _mutate(
-    draw: Draw, envelope: JSON, places: list[tuple[Path, JSON]], kinds: tuple[str, ...]
+    draw: Draw, table: Table, envelope: JSON, places: list[tuple[Path, JSON]], kinds: tuple[str, ...]
 ) -> tuple[JSON, str] | None:
     """One mutation of `envelope` at one of the draft's `places`, or None when an earlier mutation removed that
     place or changed its value into one this mutation does not apply to."""
-    name, applies, mutation = draw.choose(_MUTATIONS)
+    name, applies, mutation = draw.choose(table)
     candidates = [path for path, value in places if applies(path, value)]
+    if not candidates and name == "near-miss":  # the governed site is not in this draft: an ordinary string edit
+        name, applies, mutation = "string", _is_string, _string
+        candidates = [path for path, value in places if applies(path, value)]
     if name == "extra":
         candidates.insert(0, ())
     if not candidates:  # e.g. no integer in the draft: add a field to the envelope instead
@@ -236,7 +274,7 @@ def _key_case(draw: Draw, root: JSON, path: Path, value: JSON, kinds: tuple[str,
     return replace(root, path, change), f"key-case {show(path)} {'+' if add else '->'} {variant}"
 
 
-_MUTATIONS: tuple[tuple[str, Callable[[Path, JSON], bool], Mutation], ...] = (
+_MUTATIONS: Table = (
     ("drop", _is_key, _drop),
     ("null", _any, _null),
     ("extra", _is_object, _extra),

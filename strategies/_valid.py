@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fuzzer._model import JSON, Case, WireRequest
-from strategies._formats import MAX_COUNT
+from strategies._formats import split_operation
 from strategies._roster import Roster, Worker
 from strategies._schema import Draw, Formats, compile_plan
 from strategies._source import Drawn
@@ -109,17 +109,11 @@ def case_of(
 
 def parse_operation(operation: str) -> tuple[str, int, str] | None:
     """(role, count, place) of an operation in the contract's grammar (rule P5), or None."""
-    prefix = "fill: "
-    if not operation.startswith(prefix):
+    parts = split_operation(operation)
+    if parts is None:
         return None
-    head, sep, place = operation[len(prefix) :].rpartition(" in ")
-    role, sep2, digits = head.rpartition(" x")
-    if not sep or not sep2 or not role or not place or not digits:
-        return None
-    if not all("0" <= ch <= "9" for ch in digits):
-        return None
-    count = int(digits)
-    return (role, count, place) if 1 <= count <= MAX_COUNT else None
+    role, digits, place = parts
+    return role, int(digits), place
 
 
 def _unchanged(envelope: Envelope) -> Envelope:

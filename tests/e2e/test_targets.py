@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from fuzzer._campaign import case_strategy
 from fuzzer._config import Config
-from fuzzer._model import Case
-from fuzzer._runtimes import free_port
+from fuzzer._model import Case, WireRequest
+from fuzzer._runtimes import GO_BIN, Executable, build, free_port, reference_pair
 from fuzzer._send import Transport
 from fuzzer.cli import main
 
@@ -86,3 +87,22 @@ def test_most_valid_cases_are_accepted_by_both_runtimes(reference_pair: Pair) ->
         exchanges = transport.exchange_many(drawn)
     accepted = sum(1 for e in exchanges if [r.status for r in e.responses] == [200, 200])
     assert accepted / len(exchanges) >= 0.6, accepted
+
+
+def test_the_go_side_can_be_another_binary_with_its_own_environment(tmp_path: Path) -> None:
+    build()
+    other = tmp_path / "validatord-go-copy"
+    shutil.copy2(GO_BIN, other)
+    go = Executable(other, {"VALIDATORD_SERDE_ERRORS": "1"})
+    with reference_pair(log_dir=tmp_path / "logs", go=go) as runtimes:
+        assert runtimes.running["go"].binary == str(other)
+        with Transport(runtimes.targets) as transport:
+            exchange = transport.exchange_many([_missing_fingerprint()])[0]
+    rust, go_answer = (response.json() for response in exchange.responses)
+    assert go_answer["error"] == rust["error"] == {"Schema": {"field": "fingerprint", "reason": "missing"}}
+
+
+def _missing_fingerprint() -> Case:
+    body = b'{"kind":"playbook","artifact":{"operation":"fill: Welder x1 in Toledo","endorsed_names":["Ada Brooks"]}}'
+    request = WireRequest("POST", "/v1/validate", (("content-type", "application/json"),), body)
+    return Case("playbook", request, "valid", "missing fingerprint")

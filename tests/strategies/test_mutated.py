@@ -11,7 +11,7 @@ from strategies import cases, default_space
 from strategies._mutated import BOUNDARY_INTEGERS
 
 SPACE = default_space()
-MUTATIONS = ("drop", "null", "extra", "retype", "int", "string", "array", "key-case")
+MUTATIONS = ("drop", "null", "extra", "retype", "int", "string", "near-miss", "array", "key-case")
 LABEL = re.compile(r"mutated (playbook|fill): (.+)")
 
 
