@@ -15,6 +15,7 @@ from fuzzer import _store
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
 from fuzzer._errors import ConfigError
+from fuzzer._guide import Guide
 from fuzzer._migrate import known_signatures
 from fuzzer._model import Case, Finding, Target
 from fuzzer._noise import NoiseProbe
@@ -39,6 +40,7 @@ class CampaignPlan:
     report_json: Path | None = None
     restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
+    guide: bool = True  # a quarter of the cases mutate cases that showed a new outcome pair
 
 
 @dataclass
@@ -87,11 +89,13 @@ def _schema(path: Path) -> dict:  # type: ignore[type-arg]
         raise ConfigError(f"{err}; fix the path under [kinds] or the file") from err
 
 
-def case_strategy(config: Config, modes: Sequence[str], kinds: Sequence[str]) -> st.SearchStrategy[Case]:
+def case_strategy(
+    config: Config, modes: Sequence[str], kinds: Sequence[str], pool: Guide | None = None
+) -> st.SearchStrategy[Case]:
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise ConfigError(f"--mode {bad[0]!r} is not a mode; choose from {', '.join(MODES)}")
-    return cases(build_space(config, kinds), modes=list(modes))
+    return cases(build_space(config, kinds), modes=list(modes), pool=pool)
 
 
 class _Saver(Observer):
@@ -135,7 +139,8 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     _store.check_writable(plan.corpus)
     stored, errors = _store.load([plan.corpus])
     known = known_signatures(stored, plan.config.policy)
-    strategy = case_strategy(plan.config, plan.modes, plan.kinds)
+    guide = Guide() if plan.guide else None
+    strategy = case_strategy(plan.config, plan.modes, plan.kinds, guide)
     saved: dict[str, Path] = {}
     with Transport(
         plan.targets, timeout=plan.timeout, workers=plan.workers, extra_headers=plan.config.headers
@@ -151,6 +156,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
             health=plan.config.health,
             restart=plan.restart,
             noise=NoiseProbe() if plan.learn_noise and plan.config.learn_noise else None,
+            guide=guide,
         )
         result = engine.run()
     paths = {digest: str(path) for digest, path in saved.items()}
@@ -177,6 +183,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         date=_store.now(),
         noise=result.noise,
         reduce_sends=result.reduce_sends,
+        coverage=result.coverage,
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))

@@ -15,6 +15,8 @@ JSON answer) or the template of its text rejection.
   accepted) got past the other side's rule. The class is that earlier rule against `passed`, so "Rust says
   Schema(target_count), Go then says Consistency(endorsed_names)" and "… Go accepts" are one class. Without an
   order (a contract that declares none), both rules are part of the class.
+- **Understood differently**: when two JSON answers echo different values at the scope paths (`/kind`: each
+  runtime validated the body as another kind), that is the class, whatever rules followed.
 - **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
   text`), and under one status what differs is the bytes (`/:bytes`).
 - **The same outcome on both sides**: what differs in the bodies is the class: each difference as
@@ -79,6 +81,8 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
     elif level is Level.WIRE_SHAPE:
         parts = tuple(sorted({_part(d.kind, d.pattern, d.detail) for d in comparison.differences}))
         head = f"{statuses[0]}|{statuses[1]} wire-shape"
+    elif outcomes[0].form == outcomes[1].form == "json" and outcomes[0].scope != outcomes[1].scope:
+        head = "understood differently"  # the answers echo another scope (kind): nothing after it is a cause
     else:
         left, right = labels(outcomes)
         if left == right:  # one outcome on both sides: the bodies say what differs

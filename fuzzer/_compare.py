@@ -38,6 +38,7 @@ class ComparePolicy:
     key_paths: tuple[str, ...] = field(default=())
     message_rules: tuple[MessageRule, ...] = DEFAULT_MESSAGE_RULES
     rule_order: tuple[str, ...] = ()  # rules (as `rule_of` writes them) in the order a runtime checks them
+    scope_paths: tuple[str, ...] = ()  # values an answer echoes of the request as it understood it (`/kind`)
 
     def rank(self, status: int | None, rule: str) -> int | None:
         """Where `rule` stands in `rule_order`; an acceptance (a 2xx without a rule) passed them all."""
@@ -256,7 +257,8 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
         shapes.append(changed)
         values = [next(iter(values_at(canonical, pointer)), None) for pointer in policy.key_paths]
         rule = rule_of(values)
-        sides.append(SideOutcome(str(response.status), "json", rule, policy.rank(response.status, rule)))
+        scope = rule_of([next(iter(values_at(canonical, pointer)), None) for pointer in policy.scope_paths])
+        sides.append(SideOutcome(str(response.status), "json", rule, policy.rank(response.status, rule), scope))
     outcomes: OutcomePair = (sides[0], sides[1])
 
     differences = _body_differences(left, right, bodies, adapted)

@@ -7,6 +7,7 @@ workers = 16                       # cases in flight at once
 ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
 key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: part of every signature
 rule_order = ["schema/artifact", …] # the order the contract checks its rules in (first failure wins)
+scope_paths = ["/kind"]            # what an answer echoes of the request as it understood it
 learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
 
 [[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
@@ -108,6 +109,7 @@ class Config:
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
             key_paths=("/error/kind", "/error/field"),
             rule_order=BUNDLED_RULE_ORDER,
+            scope_paths=("/kind",),
         )
     )
     kinds: tuple[KindFiles, ...] = (
@@ -176,6 +178,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         "message_rules",
         "learn_noise",
         "rule_order",
+        "scope_paths",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -192,6 +195,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             message_rules=defaults.policy.message_rules
             + tuple(_message_rule(item) for item in table.get("message_rules", [])),
             rule_order=_rule_order(table, defaults.policy.rule_order),
+            scope_paths=tuple(_pointers(table.get("scope_paths", list(defaults.policy.scope_paths)), "scope_paths")),
         )
         kinds = (
             tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())

@@ -45,6 +45,7 @@ from fuzzer._classify import signature_of
 from fuzzer._compare import ComparePolicy, crashed, lift_body
 from fuzzer._errors import ParityError
 from fuzzer._forensics import Forensics, RuntimeDied
+from fuzzer._guide import Guide, OutcomeCoverage
 from fuzzer._judge import Judge
 from fuzzer._ledger import Ledger
 from fuzzer._model import (
@@ -90,8 +91,17 @@ class EngineSettings:
     def segment_calls(self) -> int:
         return self.segment or max(10, round(SEGMENT_CASES / self.batch))
 
+    def calls_in(self, segment: int) -> int:
+        """Hypothesis examples in a segment: `segment_calls`, except that automatic segments start at about
+        FIRST_SEGMENT_CASES cases and double up to it, so that the guide's pool (which a segment sees as it was
+        when the segment began) grows early in a campaign."""
+        if self.segment:
+            return self.segment
+        return min(self.segment_calls, max(1, round(FIRST_SEGMENT_CASES / self.batch)) << min(segment, 16))
+
 
 SEGMENT_CASES = 1600
+FIRST_SEGMENT_CASES = 200
 """Cases per segment. Each Hypothesis run costs a start (its first example is the simplest batch, 16 times the
 same case); finding a class replays its segment up to the batch that found it, without sending. Measured at
 batch 16: 600-case segments ran 1,580-1,700 cases/s steady, 1,600-case segments 1,770-1,830, cold alike."""
@@ -138,6 +148,7 @@ class EngineResult:
     crashed: str | None = None  # which runtime died, and after how many examples
     noise: tuple[str, ...] = ()  # paths learned as noise, ignored from when they were learned
     noise_sends: int = 0
+    coverage: OutcomeCoverage | None = None
 
 
 class _NewClass(Exception):
@@ -159,6 +170,7 @@ class _Run:
     reproducer: Divergence | None = None
     shrink_calls: int = 0
     side: set[Signature] = field(default_factory=set)
+    segment: int = 0
     resume: int = 0  # generation calls of this segment already done by earlier runs
     recheck: int = 0  # cases of the next call, already counted, to look at again (0: none)
     last_counted: int = 0  # cases of the batch that held the target: the next run looks at them again
@@ -193,6 +205,7 @@ class Engine:
         health: str = "/health",
         restart: Callable[[str], None] | None = None,
         noise: NoiseProbe | None = None,
+        guide: Guide | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -202,6 +215,7 @@ class Engine:
         self.ledger = Ledger(known)
         self.forensics = Forensics(transport, health, restart, settings_.confirm, (IN_FLIGHT + 1) * settings_.batch)
         self.noise = noise
+        self.guide = guide
         self.examples = 0
         self.shrink_calls = 0
         self.reduce_sends = 0
@@ -225,7 +239,7 @@ class Engine:
                     stopped_by_time = True
                     break
                 before = self.examples
-                run = self._run_once(_segment_seed(campaign_seed, segment), resume, recheck)
+                run = self._run_once(_segment_seed(campaign_seed, segment), segment, resume, recheck)
                 if run.target is not None:
                     self._shrink_alone(run, _segment_seed(campaign_seed, segment))
                 side |= run.side
@@ -259,15 +273,18 @@ class Engine:
             stopped_by_time=stopped_by_time,
             crashed=self.crashed,
             noise=tuple(sorted(self.noise.learned)) if self.noise else (),
+            coverage=self.guide.coverage() if self.guide else None,
             noise_sends=self.noise.sends if self.noise else 0,
         )
 
     # ------------------------------------------------------------ one Hypothesis run
 
-    def _run_once(self, run_seed: int, resume: int, recheck: int) -> _Run:
+    def _run_once(self, run_seed: int, segment: int, resume: int, recheck: int) -> _Run:
         """A generation run: up to `segment_calls` batches, until the budget is spent or a new class is found."""
         self.runs += 1
-        state = _Run(resume=resume, recheck=recheck)
+        state = _Run(segment=segment, resume=resume, recheck=recheck)
+        if self.guide is not None:  # one pool for the whole Hypothesis run: its draws must replay alike
+            self.guide.now = segment
         try:
             with contextlib.suppress(_BudgetSpent, _Found):
                 self._hypothesis(state, run_seed, [Phase.generate], self.settings.batch, None)
@@ -312,7 +329,7 @@ class Engine:
         self, state: _Run, run_seed: int, phases: list[Phase], batch: int, database: InMemoryExampleDatabase | None
     ) -> None:
         @settings(
-            max_examples=self.settings.segment_calls,
+            max_examples=self.settings.calls_in(state.segment),
             database=database,
             deadline=None,
             derandomize=False,
@@ -367,7 +384,7 @@ class Engine:
         exchanges = self.transport.finish(sent.flight)
         if self.noise is not None:
             self._probe_noise(exchanges)
-        judged = self._judge_exchanges(exchanges)
+        judged = self._judge_exchanges(exchanges, state.segment if sent.counted else None)
         if sent.counted:
             self.examples += len(sent.cases)
             for _, divergence in judged:
@@ -418,12 +435,18 @@ class Engine:
         self.forensics.sent(cases)
         return self._judge_exchanges(self.transport.exchange_many(cases) if cases else [])
 
-    def _judge_exchanges(self, exchanges: list[Exchange]) -> list[tuple[Case, Divergence | None]]:
+    def _judge_exchanges(
+        self, exchanges: list[Exchange], observed: int | None = None
+    ) -> list[tuple[Case, Divergence | None]]:
+        """Each exchange's divergence (None: agreement); counted ones (`observed`) also go to the guide."""
         judged: list[tuple[Case, Divergence | None]] = []
         self.forensics.watch(exchanges)
         for exchange in exchanges:
             try:
-                judged.append((exchange.case, self.judge.verdict(exchange)[1]))
+                comparison, divergence = self.judge.verdict(exchange)
+                if observed is not None and self.guide is not None:
+                    self.guide.observe(exchange.case, comparison, observed)
+                judged.append((exchange.case, divergence))
             except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
                 self.ledger.note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
         return judged

@@ -158,6 +158,7 @@ class SideOutcome:
     form: str  # "none" (no answer), "answered" (beside a side without one), "text" or "json"
     rule: str = ""
     rank: int | None = None  # where the rule stands in the contract's declared rule order (acceptance: last)
+    scope: str = ""  # what a JSON answer echoes of the request as it understood it (values at the scope paths)
 
     @property
     def label(self) -> str:

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 from fuzzer._compare import NOT_JSON, lift_body, readable
 from fuzzer._errors import ParityError
+from fuzzer._guide import OutcomeCoverage
 from fuzzer._model import JSON, Divergence, Finding, Response, Target
 from fuzzer._replay import Judged, Verdict, tally
 from fuzzer._store import write_file
@@ -114,10 +115,12 @@ class CampaignReport:
     stopped_by_time: bool = False
     noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
     reduce_sends: int = 0  # requests sent to reduce reproducers after shrinking
+    coverage: OutcomeCoverage | None = None  # outcome pairs seen
 
 
 def campaign_markdown(report: CampaignReport) -> str:
     a, b = report.targets
+    names = (a.name, b.name)
     rate = report.examples / report.elapsed_s if report.elapsed_s > 0 else 0.0
     rows = [
         Row(
@@ -160,6 +163,7 @@ def campaign_markdown(report: CampaignReport) -> str:
         f"{len(report.flaky)} flaky · {len(report.errors)} errors · {report.shrink_calls} shrink calls · "
         f"{report.reduce_sends} reduce sends · "
         f"{report.unpursued} signatures seen only while shrinking (not pursued)",
+        *(["", f"**Outcome coverage:** {cell(report.coverage.text(names))}"] if report.coverage else []),
         *(
             [
                 "",
@@ -231,6 +235,7 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "unpursued": report.unpursued,
         "stopped_by_time": report.stopped_by_time,
         "noise": list(report.noise),
+        "coverage": _coverage_json(report.coverage, report.targets),
         "classes": [
             {
                 **divergence_json(f.reproducer),
@@ -246,6 +251,18 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         ],
         "flaky": [divergence_json(d) for d in report.flaky],
         "errors": list(report.errors),
+    }
+
+
+def _coverage_json(coverage: OutcomeCoverage | None, targets: tuple[Target, Target]) -> dict[str, JSON] | None:
+    if coverage is None:
+        return None
+    return {
+        "pairs": coverage.pairs,
+        "per_kind": dict(sorted(coverage.per_kind.items())),
+        "per_side": {t.name: n for t, n in zip(targets, coverage.per_side, strict=True)},
+        "pool": coverage.pool,
+        "guided": coverage.guided,
     }
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from fuzzer._model import Case
 from strategies._adversarial import adversarial_cases
 from strategies._formats import contract_formats
+from strategies._guided import Pool, guided_cases
 from strategies._mutated import mutated_cases
 from strategies._source import Drawn, Source
 from strategies._space import CaseSpace, KindSpec
@@ -21,8 +22,12 @@ MODES = ("valid", "mutated", "adversarial")
 """In shrinking order: a failure reproduced by a valid case is preferred to a mutated one, and so on."""
 
 
-def cases(space: CaseSpace, modes: Sequence[str] = MODES) -> st.SearchStrategy[Case]:
+def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = None) -> st.SearchStrategy[Case]:
     """Cases of the given modes (combined in the order valid, mutated, adversarial, whatever order given).
+
+    With a `pool` (the engine's cases that showed a new outcome pair), guided cases — mutations of pool members,
+    see `strategies._guided` — come after the others, one table entry per kind (a quarter of the cases with the
+    three default modes).
 
     Raises ValueError for an unknown mode, no mode, or a space without kinds.
     """
@@ -44,6 +49,9 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES) -> st.SearchStrategy[C
         if mode in modes
         for kind in range(len(space.kinds))
     )
+    if pool is not None:
+        guided = guided_cases(space, formats, pool).function
+        table += tuple((guided, kind) for kind in range(len(space.kinds)))
 
     def case(draw: Source) -> Case:
         function, kind = draw.choose(table)

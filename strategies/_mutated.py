@@ -70,27 +70,37 @@ _TYPES = MappingProxyType(
 
 def mutated_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:
     drafts = DraftPlan(space, formats)
-    other_kinds = tuple(spec.name for spec in space.kinds)
-    grammars = Grammars(space.kinds)
-    tables = {spec.name: _table(grammars.of(spec.name)) for spec in space.kinds}
+    mutate = Mutator(space)
 
     def mutated(draw: Draw, kind: int | None = None) -> Case:
         draft = drafts(draw, kind)
-        places = sites(draft.envelope)
-        table = tables[draft.kind]
-        envelope = draft.envelope
+        envelope, labels = mutate(draw, draft.kind, draft.envelope)
+        return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
+
+    return Drawn(mutated, "mutated_cases()")
+
+
+class Mutator:
+    """One to three mutations of an envelope, each named (shared by the mutated and the guided modes)."""
+
+    def __init__(self, space: CaseSpace) -> None:
+        self.kinds = tuple(spec.name for spec in space.kinds)
+        grammars = Grammars(space.kinds)
+        self.tables = {spec.name: _table(grammars.of(spec.name)) for spec in space.kinds}
+
+    def __call__(self, draw: Draw, kind: str, envelope: JSON) -> tuple[JSON, list[str]]:
+        places = sites(envelope)
+        table = self.tables.get(kind, _MUTATIONS)
         labels = []
         # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
         # can delete any mutation the divergence does not need, not only the last ones. Each mutation picks its
         # site among the *draft's* sites: deleting an earlier mutation then leaves the later ones where they were.
         for _ in draw.repeat(1, MAX_MUTATIONS):
-            changed = _mutate(draw, table, envelope, places, other_kinds)
+            changed = _mutate(draw, table, envelope, places, self.kinds)
             if changed is not None:
                 envelope, label = changed
                 labels.append(label)
-        return case_of(space, draft, "mutated", f"mutated {draft.kind}: {'; '.join(labels)}", envelope=envelope)
-
-    return Drawn(mutated, "mutated_cases()")
+        return envelope, labels
 
 
 def _table(grammars: SiteGrammars) -> Table:

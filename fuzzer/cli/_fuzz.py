@@ -98,6 +98,11 @@ class _Live(Observer):
     help="Stop generating after this many seconds, even before -n examples.",
 )
 @click.option(
+    "--no-guide",
+    is_flag=True,
+    help="Do not spend a quarter of the cases on mutations of cases that showed a new outcome pair.",
+)
+@click.option(
     "--no-learn-noise",
     is_flag=True,
     help="Do not learn noise (paths each runtime answers differently to the same request are then compared).",
@@ -122,6 +127,7 @@ def fuzz(
     timeout: float | None,
     confirm: int,
     max_time: float | None,
+    no_guide: bool,
     no_learn_noise: bool,
 ) -> int:
     """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
@@ -143,6 +149,7 @@ def fuzz(
             report_json=report_json,
             restart=state.restart,
             learn_noise=not no_learn_noise,
+            guide=not no_guide,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -203,6 +210,8 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
         + (" · stopped by --max-time" if report.stopped_by_time else "")
         + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
     )
+    if report.coverage:
+        state.out.print(f"outcomes: {escape(report.coverage.text((a.name, b.name)))}")
     if report.noise:
         state.out.print(f"noise ignored (learned): {escape(', '.join(report.noise))}")
     if report.crashed:

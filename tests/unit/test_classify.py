@@ -241,3 +241,13 @@ def test_a_rule_order_keeps_the_accepting_side_apart_from_each_rejecting_rule() 
 def test_a_rule_outside_the_order_keeps_both_rules() -> None:
     signature = signed(rust_error("Schema", "target_count", "a"), go_error("policy", "elsewhere", "b"), ORDERED)
     assert signature.key == "422 schema/target_count | 422 policy/elsewhere"
+
+
+def test_answers_that_echo_another_kind_are_one_class_whatever_rules_followed() -> None:
+    """`kind` and `Kind` in one body: one runtime validates a playbook, the other a fill."""
+    scoped = replace(ORDERED, scope_paths=("/kind",))
+    fill = {"valid": False, "kind": "fill", "error": {"Kind": "schema", "Field": "fills", "Reason": "missing"}}
+    first = signed(ok(200, VALID), ok(422, fill), scoped)
+    second = signed(rust_error("Schema", "operation", "missing"), ok(422, fill), scoped)
+    assert first.key == "understood differently"
+    assert first.digest == second.digest
