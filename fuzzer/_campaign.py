@@ -15,7 +15,9 @@ from fuzzer import _store
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
 from fuzzer._errors import ConfigError
+from fuzzer._migrate import known_signatures
 from fuzzer._model import Case, Finding, Target
+from fuzzer._noise import NoiseProbe
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
 from strategies import CaseSpace, KindSpec, cases, load_roster, load_schema
@@ -36,6 +38,7 @@ class CampaignPlan:
     report_md: Path | None = None
     report_json: Path | None = None
     restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
+    learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
 
 
 @dataclass
@@ -131,7 +134,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     observer = observer or Observer()
     _store.check_writable(plan.corpus)
     stored, errors = _store.load([plan.corpus])
-    known = _store.known_signatures(stored)
+    known = known_signatures(stored, plan.config.policy)
     strategy = case_strategy(plan.config, plan.modes, plan.kinds)
     saved: dict[str, Path] = {}
     with Transport(
@@ -147,6 +150,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
             _Saver(plan.corpus / "found", plan.config, observer, saved),
             health=plan.config.health,
             restart=plan.restart,
+            noise=NoiseProbe() if plan.learn_noise and plan.config.learn_noise else None,
         )
         result = engine.run()
     paths = {digest: str(path) for digest, path in saved.items()}
@@ -171,6 +175,8 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         stopped_by_time=result.stopped_by_time,
         shrink_calls=result.shrink_calls,
         date=_store.now(),
+        noise=result.noise,
+        reduce_sends=result.reduce_sends,
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))

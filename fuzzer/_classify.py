@@ -1,100 +1,101 @@
-"""Classify: the one place where a divergence gets its signature.
+"""Classify: the one place where a divergence gets its signature (version 2; docs/engine.md has the rules).
 
 A signature is built from content only — never a seed, a time or a traceback — so two cases with the same
-signature are one divergence class, in this campaign, the next one, and in CI:
+signature are one divergence class, in this campaign, the next one, and in CI. It is made of the two sides'
+outcomes (`fuzzer._outcome`): per side, the status plus the rule it applied (the values at the key paths of a
+JSON answer) or the template of its text rejection.
 
-- the status pair (or transport outcomes) and the level;
-- for `transport`: nothing more;
-- for `wire-shape`: the paths where an adapter reconciled two shapes, and the adapter's name;
-- for `status`: each difference as `pattern:kind` (array indexes as `*`) plus the *templates* of non-JSON
-  bodies (framework rejections), so that different root causes behind one status pair stay apart; what the
-  validating side says is not included, because it depends on the rest of the artifact, not on the cause;
-- for `semantic`: the same, plus the values read at the policy's key paths (`/error/kind`); two framework
-  texts under the same status are one class (`/:bytes`) whatever they say.
-
-Templates drop what varies from case to case: quoted text, numbers (as `n`), field paths, and anything past
-120 characters.
+- **The outcome pair differs**: the pair is the class. Both rules are part of it at every level, so "Rust
+  accepts, Go says Consistency(target_count)" and "Rust accepts, Go says Schema(fingerprint)" are two classes.
+- **A framework rejection against a parsed body**: when one side answers text (a parse or extractor error) and
+  the other JSON, the JSON side is only `parsed`. What it then says depends on the rest of the body, not on
+  the cause (a lone surrogate in `artifact.operation` or in `context.city` is one class).
+- **A declared rule order** (`rule_order`: the contract checks its rules in order, the first failure is the
+  answer): of two JSON answers with different rules, the side whose rule comes later in the order (or that
+  accepted) got past the other side's rule. The class is that earlier rule against `passed`, so "Rust says
+  Schema(target_count), Go then says Consistency(endorsed_names)" and "… Go accepts" are one class. Without an
+  order (a contract that declares none), both rules are part of the class.
+- **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
+  text`), and under one status what differs is the bytes (`/:bytes`).
+- **The same outcome on both sides**: what differs in the bodies is the class: each difference as
+  `pattern:kind` (array indexes as `*`), and a media-type difference.
+- **Transport**: the side that did not answer, by its outcome, against `answered`; a crash is marked `crash`.
+- **Wire shape**: the status pair and the places an adapter reconciled; the key is the same as in version 1,
+  so stored wire-shape cases keep their digest.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 
-from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, Signature
+from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, SideOutcome, Signature
 
-_QUOTED = re.compile(r"""`[^`]*(?:`|$)|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*'""")  # cut quotes run to the end
-_NUMBER = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
-_PATH = re.compile(r"\b[a-z_]\w*(?:\.\w+|\[n\])+")
-TEMPLATE_LIMIT = 120
+SIGNATURE_VERSION = 2
+"""Bumped whenever a signature's key changes for the same answers; `parity-fuzz corpus migrate` re-keys."""
 
-
-def template(text: str) -> str:
-    """A message without what varies from case to case.
-
-    `Failed to deserialize ...: fills[0].name: invalid type: integer `1`, expected a string at line 1 column 9`
-    → `failed to deserialize ...: invalid type: integer _, expected a string at line N column N`: quoted text and
-    numbers go, and so do the one-word segments between colons (field paths such as `fills[0].name`).
-    """
-    text = _QUOTED.sub("_", text)
-    text = _NUMBER.sub("N", text)
-    text = _SPACE.sub(" ", text).strip().lower()
-    text = _PATH.sub("_", text)
-    segments = text.split(": ")
-    if len(segments) > 2:
-        segments = [segments[0], *(s for s in segments[1:-1] if " " in s), segments[-1]]
-    return ": ".join(segments)[:TEMPLATE_LIMIT]
+PARSED = "parsed"
+PASSED = "passed"
 
 
-def _part(kind: DiffKind, pattern: str, detail: str, left: str, right: str, level: Level) -> str:
-    if kind is DiffKind.BYTES and level is Level.SEMANTIC:
-        return f"{pattern or '/'}:{kind.value}"  # same status, two framework texts: one class, whatever they say
-    if kind is DiffKind.BYTES or (kind is DiffKind.TYPE and "text" in detail):
-        forms = detail.split(" vs ")
-        texts = [template(text) if form == "text" else form for form, text in zip(forms, (left, right), strict=False)]
-        return f"{pattern or '/'}:{kind.value}:{'|'.join(texts)}"
+def _part(kind: DiffKind, pattern: str, detail: str) -> str:
     if kind is DiffKind.TYPE:
         return f"{pattern or '/'}:{kind.value}:{detail}"
-    if kind is DiffKind.CONTENT_TYPE:
-        return f"content-type:{left}|{right}"
     if kind is DiffKind.SHAPE:
         return f"shape:{detail}"
     return f"{pattern or '/'}:{kind.value}"
 
 
+def labels(outcomes: tuple[SideOutcome, SideOutcome]) -> tuple[str, str]:
+    """The two sides as a class names them: a JSON side facing a text rejection is only `parsed`, and two text
+    rejections are their statuses (`422 text | 400 text`): both runtimes refused the body, each framework in
+    its own words, and which words is not a cause of its own. With a declared rule order, of two JSON answers
+    the one that got further is only `passed`."""
+    left, right = outcomes
+    if left.form == right.form == "json" and left.rank is not None and right.rank is not None:
+        if left.rank < right.rank:
+            return left.label, PASSED
+        if right.rank < left.rank:
+            return PASSED, right.label
+    if left.form == "text" and right.form == "json":
+        return left.label, PARSED
+    if left.form == "json" and right.form == "text":
+        return PARSED, right.label
+    if left.form == "text" and right.form == "text":
+        return f"{left.status} text", f"{right.status} text"
+    return left.label, right.label
+
+
 def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
-    if comparison.level is None:
+    level = comparison.level
+    if level is None:
         raise ValueError("an agreeing comparison has no signature")
     statuses = (exchange.responses[0].status_label, exchange.responses[1].status_label)
-    parts: set[str] = set()
-    for difference in comparison.differences:
-        if difference.kind in (DiffKind.STATUS, DiffKind.OUTCOME):
-            continue
-        parts.add(
-            _part(
-                difference.kind,
-                difference.pattern,
-                difference.detail,
-                difference.left,
-                difference.right,
-                comparison.level,
-            )
-        )
-    if comparison.level is Level.SEMANTIC:
-        parts.update(_key(key) for key in comparison.keys)
-    ordered = tuple(sorted(parts))
-    key = " ".join([f"{statuses[0]}|{statuses[1]}", comparison.level.value, *ordered])
-    return Signature(statuses=statuses, level=comparison.level, parts=ordered, key=key, digest=digest_of(key))
+    outcomes = comparison.outcomes
+    parts: tuple[str, ...] = ()
+    if level is Level.TRANSPORT:
+        sides = tuple(o.status if o.form == "none" else "answered" for o in outcomes)
+        parts = ("crash",) if comparison.crash else ()
+        head = f"{sides[0]} | {sides[1]}"
+    elif level is Level.WIRE_SHAPE:
+        parts = tuple(sorted({_part(d.kind, d.pattern, d.detail) for d in comparison.differences}))
+        head = f"{statuses[0]}|{statuses[1]} wire-shape"
+    else:
+        left, right = labels(outcomes)
+        if left == right:  # one outcome on both sides: the bodies say what differs
+            found = set()
+            for difference in comparison.differences:
+                if difference.kind is DiffKind.CONTENT_TYPE:
+                    found.add(f"content-type:{difference.left}|{difference.right}")
+                elif difference.kind not in (DiffKind.STATUS, DiffKind.OUTCOME):
+                    found.add(_part(difference.kind, difference.pattern, difference.detail))
+            parts = tuple(sorted(found))
+        head = f"{left} | {right}"
+    key = " ".join([head, *parts])
+    return Signature(key=key, digest=digest_of(key), level=level, statuses=statuses, parts=parts)
 
 
 def digest_of(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-
-
-def _key(key: str) -> str:
-    side_pointer, _, value = key.partition("=")
-    return f"{side_pointer}={template(value) if value else value}"
 
 
 def classify(exchange: Exchange, comparison: Comparison) -> Divergence | None:

@@ -10,10 +10,19 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fuzzer._adapters import AdapterRule
 from fuzzer._model import JSON, Comparison, Difference, DiffKind, Exchange, Level, Outcome, Response
+from fuzzer._outcome import (
+    DEFAULT_MESSAGE_RULES,
+    MessageRule,
+    OutcomePair,
+    SideOutcome,
+    readable,
+    rule_of,
+    text_template,
+)
 
 EXCERPT = 200
 TEXT_EXCERPT = 1000  # framework messages can name a long field path before their cause
@@ -21,11 +30,30 @@ TEXT_EXCERPT = 1000  # framework messages can name a long field path before thei
 
 @dataclass(frozen=True, slots=True)
 class ComparePolicy:
-    """What comparison ignores and reconciles. `key_paths` are read into the signature (see `_classify`)."""
+    """What comparison ignores and reconciles, and how each side's rule is read: the values at `key_paths` of a
+    JSON answer, or the template of a text answer under `message_rules` (see `fuzzer._outcome`)."""
 
     ignore: tuple[str, ...] = ("/elapsed_ms",)
     adapters: tuple[AdapterRule, ...] = ()
     key_paths: tuple[str, ...] = field(default=())
+    message_rules: tuple[MessageRule, ...] = DEFAULT_MESSAGE_RULES
+    rule_order: tuple[str, ...] = ()  # rules (as `rule_of` writes them) in the order a runtime checks them
+
+    def rank(self, status: int | None, rule: str) -> int | None:
+        """Where `rule` stands in `rule_order`; an acceptance (a 2xx without a rule) passed them all."""
+        if not self.rule_order:
+            return None
+        if not rule:
+            return len(self.rule_order) if status is not None and 200 <= status < 300 else None
+        try:
+            return self.rule_order.index(rule)
+        except ValueError:
+            return None
+
+    def ignoring(self, pointers: tuple[str, ...]) -> ComparePolicy:
+        """This policy with more ignored paths (learned noise), each once."""
+        added = tuple(p for p in dict.fromkeys(pointers) if p not in self.ignore)
+        return replace(self, ignore=(*self.ignore, *added)) if added else self
 
 
 # ---------------------------------------------------------------- JSON pointers
@@ -126,11 +154,6 @@ def media_type(response: Response) -> str:
     return (response.content_type or "").split(";", 1)[0].strip().lower()
 
 
-def readable(text: str) -> str:
-    """`text` with lone surrogates (which JSON may carry and UTF-8 cannot) spelled as `\\udXXX`."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def excerpt(data: bytes | JSON) -> str:
     limit = EXCERPT
     if isinstance(data, bytes):
@@ -205,46 +228,70 @@ def _difference(
 def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
     left, right = exchange.responses
     if left.outcome is not Outcome.OK or right.outcome is not Outcome.OK:
+        outcomes = (_unanswered(left), _unanswered(right))
         if left.outcome is right.outcome:
-            return Comparison((), None)
+            return Comparison((), None, outcomes=outcomes)
         return Comparison(
-            (Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),), Level.TRANSPORT
+            (Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),),
+            Level.TRANSPORT,
+            outcomes=outcomes,
         )
 
     names = (exchange.targets[0].name, exchange.targets[1].name)
     bodies = [lift_body(left), lift_body(right)]
-    keys: list[str] = []
     adapted: list[JSON] = []
     shapes: list[tuple[str, ...]] = []
+    sides: list[SideOutcome] = []
     for side, (name, body) in enumerate(zip(names, bodies, strict=True)):
+        response = exchange.responses[side]
         if body is NOT_JSON:
             adapted.append(body)
             shapes.append(())
+            sides.append(SideOutcome(str(response.status), "text", text_template(response.body, policy.message_rules)))
             continue
         body = remove_paths(body, policy.ignore, in_place=True)  # parsed here: nobody else holds it
         bodies[side] = body
         canonical, changed = apply_adapters(body, policy.adapters, name)
         adapted.append(canonical)
         shapes.append(changed)
-        for pointer in policy.key_paths:
-            keys.extend(f"{side}:{pointer}={_key_text(value)}" for value in values_at(canonical, pointer))
+        values = [next(iter(values_at(canonical, pointer)), None) for pointer in policy.key_paths]
+        rule = rule_of(values)
+        sides.append(SideOutcome(str(response.status), "json", rule, policy.rank(response.status, rule)))
+    outcomes: OutcomePair = (sides[0], sides[1])
 
     differences = _body_differences(left, right, bodies, adapted)
     if left.status != right.status:
         status = Difference("", "", DiffKind.STATUS, str(left.status), str(right.status))
-        return Comparison((status, *differences), Level.STATUS, tuple(keys))
+        return Comparison((status, *differences), Level.STATUS, outcomes=outcomes)
     ctype = []
     if media_type(left) != media_type(right):
         ctype = [Difference("", "", DiffKind.CONTENT_TYPE, media_type(left), media_type(right))]
     if differences or ctype:
-        return Comparison((*ctype, *differences), Level.SEMANTIC, tuple(keys))
+        return Comparison((*ctype, *differences), Level.SEMANTIC, outcomes=outcomes)
     if bodies[0] is not NOT_JSON and bodies[0] != bodies[1]:
         places = sorted(set(shapes[0]) | set(shapes[1]))
         shape = tuple(
             Difference(place.split(":")[0], place.split(":")[0], DiffKind.SHAPE, detail=place) for place in places
         )
-        return Comparison(shape, Level.WIRE_SHAPE)
-    return Comparison((), None)
+        return Comparison(shape, Level.WIRE_SHAPE, outcomes=outcomes)
+    return Comparison((), None, outcomes=outcomes)
+
+
+def crashed(exchange: Exchange, policy: ComparePolicy) -> Comparison:
+    """The comparison of the last exchange before a runtime died: a transport divergence marked as a crash,
+    whatever the answers were (the side that died may still have answered this one)."""
+    left, right = exchange.responses
+    outcomes = compare(exchange, policy).outcomes
+    return Comparison(
+        (Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),),
+        Level.TRANSPORT,
+        outcomes=outcomes,
+        crash=True,
+    )
+
+
+def _unanswered(response: Response) -> SideOutcome:
+    return SideOutcome(response.status_label, "none" if response.outcome is not Outcome.OK else "answered")
 
 
 def _body_differences(left: Response, right: Response, bodies: list[JSON], adapted: list[JSON]) -> list[Difference]:
@@ -258,7 +305,3 @@ def _body_differences(left: Response, right: Response, bodies: list[JSON], adapt
     left_form = "text" if left_json is NOT_JSON else json_type(left_json)
     right_form = "text" if right_json is NOT_JSON else json_type(right_json)
     return [Difference("", "", DiffKind.TYPE, excerpt(left.body), excerpt(right.body), f"{left_form} vs {right_form}")]
-
-
-def _key_text(value: JSON) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)

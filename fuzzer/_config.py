@@ -5,7 +5,13 @@ health = "/health"                 # probed at start and when a runtime stops an
 timeout = 5.0                      # seconds per request
 workers = 16                       # cases in flight at once
 ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*` = any key or index)
-key_paths = ["/error/kind", "/error/field"]   # values that keep root causes apart in signatures
+key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: part of every signature
+rule_order = ["schema/artifact", …] # the order the contract checks its rules in (first failure wins)
+learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
+
+[[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
+pattern = "request id [0-9a-f-]+"  # a regular expression over the lower-cased template
+replace = "request id _"
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
 secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
 
@@ -42,11 +48,40 @@ from fuzzer._adapters import AdapterRule, adapter_named
 from fuzzer._compare import ComparePolicy, split_pointer
 from fuzzer._errors import ConfigError
 from fuzzer._model import Target
+from fuzzer._outcome import MessageRule
 
 ALWAYS_SECRET = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 REDACTED = "<redacted>"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "strategies" / "schemas"
+
+
+BUNDLED_RULE_ORDER = (
+    # the envelope, then playbook rules P1-P9, then fill rules F1-F8 (docs/contract.md)
+    "schema/artifact",
+    "schema/operation",
+    "schema/endorsed_names",
+    "schema/fingerprint",
+    "policy/operation",
+    "completeness/endorsed_names",
+    "schema/target_count",
+    "consistency/endorsed_names",
+    "consistency/target_count",
+    "schema/fills",
+    "schema/fills[*]",
+    "schema/fills[*].candidate_id",
+    "schema/fills[*].name",
+    "schema/context",
+    "schema/context.target_count",
+    "schema/context.city",
+    "schema/context.client_id",
+    "completeness/fills",
+    "consistency/fills[*].candidate_id",
+    "consistency/fills[*].name",
+    "policy/fills[*].candidate_id",
+    "consistency/fills",
+)
+"""The bundled contract checks its rules in this order and answers with the first that fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +106,8 @@ class Config:
         default_factory=lambda: ComparePolicy(
             ignore=("/elapsed_ms",),
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
-            key_paths=("/error/kind",),
+            key_paths=("/error/kind", "/error/field"),
+            rule_order=BUNDLED_RULE_ORDER,
         )
     )
     kinds: tuple[KindFiles, ...] = (
@@ -81,6 +117,7 @@ class Config:
     roster: Path | None = Path("targets/roster.json")
     headers: tuple[tuple[str, str], ...] = ()
     secret_headers: frozenset[str] = ALWAYS_SECRET
+    learn_noise: bool = True
     source: str = "defaults"
 
     def is_secret(self, header: str) -> bool:
@@ -136,6 +173,9 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         "roster",
         "headers",
         "secret_headers",
+        "message_rules",
+        "learn_noise",
+        "rule_order",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -149,6 +189,9 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             if "adapters" in table
             else defaults.policy.adapters,
             key_paths=tuple(_pointers(table.get("key_paths", list(defaults.policy.key_paths)), "key_paths")),
+            message_rules=defaults.policy.message_rules
+            + tuple(_message_rule(item) for item in table.get("message_rules", [])),
+            rule_order=_rule_order(table, defaults.policy.rule_order),
         )
         kinds = (
             tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())
@@ -176,8 +219,15 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         roster=(base / roster) if roster else defaults.roster,
         headers=headers,
         secret_headers=frozenset(secret),
+        learn_noise=_flag(table.get("learn_noise", defaults.learn_noise), "learn_noise", path),
         source=str(path),
     )
+
+
+def _flag(value: Any, key: str, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"config {path}: {key} = {value!r} is not true or false; write {key} = true or false")
+    return value
 
 
 def parse_targets(spec: dict[str, str] | list[str], where: Path | str) -> tuple[Target, Target]:
@@ -208,6 +258,26 @@ def _pointers(values: list[str], key: str) -> list[str]:
         except ValueError as err:
             raise ValueError(f"{key}: {err}") from None
     return [str(v) for v in values]
+
+
+def _rule_order(table: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+    """`rule_order` as given; without it the bundled order, but only while the key paths are the default ones
+    (another contract's rules are named differently)."""
+    if "rule_order" not in table:
+        return default if "key_paths" not in table else ()
+    order = table["rule_order"]
+    if not isinstance(order, list) or not all(isinstance(rule, str) and rule for rule in order):
+        raise ValueError('rule_order: a list of rule names such as "schema/fingerprint"')
+    return tuple(order)
+
+
+def _message_rule(item: dict[str, Any]) -> MessageRule:
+    if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+        raise ValueError("message_rules: each rule is a table with a `pattern` string and a `replace` string")
+    try:
+        return MessageRule.of(item["pattern"], str(item.get("replace", "_")))
+    except re.error as err:
+        raise ValueError(f"message_rules: pattern {item['pattern']!r} is not a regular expression ({err})") from None
 
 
 def _adapter(item: dict[str, Any]) -> AdapterRule:

@@ -30,7 +30,7 @@ import time
 import unittest
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -41,23 +41,22 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
-from fuzzer._classify import classify, digest_of, signature_of
-from fuzzer._compare import ComparePolicy, compare
+from fuzzer._classify import classify, signature_of
+from fuzzer._compare import ComparePolicy, compare, crashed, lift_body
 from fuzzer._errors import ParityError
 from fuzzer._model import (
     Case,
     Comparison,
-    Difference,
-    DiffKind,
     Divergence,
     Exchange,
     Finding,
-    Level,
     Outcome,
     Response,
     Signature,
     WireRequest,
 )
+from fuzzer._noise import NoiseProbe
+from fuzzer._reduce import Reduction, reduce_request
 from fuzzer._send import Flight, Transport
 from strategies import Batch, batches
 
@@ -70,6 +69,7 @@ class EngineSettings:
     confirm: int = 3
     max_seconds: float | None = None
     max_shrink_calls: int = 2000
+    reduce_budget: int = 400  # requests per class to reduce its reproducer after shrinking (0: no reduction)
     segment: int = 0  # Hypothesis examples per run; 0: about SEGMENT_CASES cases, whatever the batch
 
     def __post_init__(self) -> None:
@@ -81,6 +81,8 @@ class EngineSettings:
             raise ValueError(f"segment={self.segment} must be at least 1 (or 0: sized by the batch)")
         if self.confirm < 0:
             raise ValueError(f"confirm={self.confirm} must be at least 0")
+        if self.reduce_budget < 0:
+            raise ValueError(f"reduce_budget={self.reduce_budget} must be at least 0")
 
     @property
     def segment_calls(self) -> int:
@@ -144,10 +146,13 @@ class EngineResult:
     agreed: int
     shrink_calls: int
     runs: int
+    reduce_sends: int = 0
     unpursued: int = 0
     interrupted: bool = False
     stopped_by_time: bool = False
     crashed: str | None = None  # which runtime died, and after how many examples
+    noise: tuple[str, ...] = ()  # paths learned as noise, ignored from when they were learned
+    noise_sends: int = 0
 
 
 class _NewClass(Exception):
@@ -212,6 +217,7 @@ class Engine:
         *,
         health: str = "/health",
         restart: Callable[[str], None] | None = None,
+        noise: NoiseProbe | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -227,6 +233,7 @@ class Engine:
         self.errors: list[str] = []
         self.errors_dropped = 0
         self.shrink_calls = 0
+        self.reduce_sends = 0
         self.runs = 0
         self._deadline: float | None = None
         self.health = health
@@ -234,6 +241,7 @@ class Engine:
         self.recent: deque[Case] = deque(maxlen=RECENT + (IN_FLIGHT + 1) * settings_.batch)
         self.crashed: str | None = None
         self._verdicts: dict[tuple[Response, Response], tuple[Comparison | None, Signature | None]] = {}
+        self.noise = noise
 
     # ------------------------------------------------------------ public
 
@@ -278,11 +286,14 @@ class Engine:
             errors=self.errors + ([f"... and {self.errors_dropped} more errors"] if self.errors_dropped else []),
             agreed=self.agreed,
             shrink_calls=self.shrink_calls,
+            reduce_sends=self.reduce_sends,
             runs=self.runs,
             unpursued=len({s for s in side if not self._is_known(s)}),
             interrupted=interrupted,
             stopped_by_time=stopped_by_time,
             crashed=self.crashed,
+            noise=tuple(sorted(self.noise.learned)) if self.noise else (),
+            noise_sends=self.noise.sends if self.noise else 0,
         )
 
     # ------------------------------------------------------------ one Hypothesis run
@@ -386,7 +397,10 @@ class Engine:
 
     def _land(self, state: _Run, sent: _InFlight) -> bool:
         """Judge a batch's answers: count them, and make the first confirmed new class the run's target."""
-        judged = self._judge_exchanges(self.transport.finish(sent.flight))
+        exchanges = self.transport.finish(sent.flight)
+        if self.noise is not None:
+            self._probe_noise(exchanges)
+        judged = self._judge_exchanges(exchanges)
         if sent.counted:
             self.examples += len(sent.cases)
             for _, divergence in judged:
@@ -466,6 +480,28 @@ class Engine:
             return None
         return Divergence(exchange=exchange, comparison=comparison, signature=signature)
 
+    # ------------------------------------------------------------ noise
+
+    def _probe_noise(self, exchanges: list[Exchange]) -> None:
+        """Fill the noise sample from this batch (its requests sent again), or probe the sample when due; new
+        noise paths are ignored from now on, before this batch is judged."""
+        assert self.noise is not None
+        wanted = self.noise.wants(exchanges)
+        if wanted:
+            again = self.transport.exchange_many([e.case for e in wanted])
+            self._watch(again)
+            learned = self.noise.learn(self.examples, wanted, again)
+        elif self.noise.due(self.examples):
+            again = self.transport.exchange_many([case for case, _ in self.noise.sample])
+            self._watch(again)
+            learned = self.noise.reprobe(self.examples, again)
+        else:
+            return
+        if learned:
+            self.policy = self.policy.ignoring(tuple(sorted(learned)))
+            self._verdicts.clear()
+            self.observer.stage(f"noise: ignoring {', '.join(sorted(learned))} (each runtime answers them differently)")
+
     # ------------------------------------------------------------ runtimes that die
 
     def _watch(self, exchanges: list[Exchange]) -> None:
@@ -492,7 +528,8 @@ class Engine:
                 culprit, confirmations = self._find_killer(death.index, target.name, death.exchange)
             except ParityError as err:
                 self._note_error(f"restarting {target.name} to confirm the crash failed: {err}")
-        divergence = Divergence(culprit, crash_comparison(culprit), crash_signature(culprit))
+        comparison = crashed(culprit, self.policy)
+        divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
         self.classes.setdefault(divergence.signature, _Class(divergence)).count += 1
         finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
         self.findings[divergence.signature] = finding
@@ -553,13 +590,37 @@ class Engine:
 
     def _settle_run(self, state: _Run, *, shrunk: bool = True) -> None:
         assert state.target is not None and state.reproducer is not None
-        minimal = state.reproducer
-        if not self._reproduces(minimal, self.settings.confirm):
-            self._note_flaky(minimal)
-            return
-        self._record(minimal, shrunk=shrunk)
+        shrunk_case = state.reproducer
+        reduced, reduction = self._reduce(shrunk_case)
+        for minimal in (reduced, shrunk_case) if reduced is not shrunk_case else (shrunk_case,):
+            if self._reproduces(minimal, self.settings.confirm):
+                self._record(minimal, shrunk=shrunk, reduction=reduction if minimal is reduced else None)
+                return
+        self._note_flaky(shrunk_case)
 
-    def _record(self, divergence: Divergence, *, shrunk: bool) -> None:
+    def _reduce(self, divergence: Divergence) -> tuple[Divergence, Reduction | None]:
+        """The reproducer's request reduced while it keeps the class's exact signature (`fuzzer._reduce`)."""
+        if self.settings.reduce_budget == 0:
+            return divergence, None
+        target = divergence.signature
+        original = divergence.exchange.case
+        kept: dict[WireRequest, Divergence] = {}
+
+        def judge(requests: Sequence[WireRequest]) -> list[bool]:
+            for case, seen in self._judge([replace(original, request=request) for request in requests]):
+                if seen is not None and seen.signature == target:
+                    kept[case.request] = seen
+            return [request in kept for request in requests]
+
+        reduction = reduce_request(original.request, judge, budget=self.settings.reduce_budget)
+        self.reduce_sends += reduction.sends
+        if reduction.steps == 0 or reduction.request not in kept:
+            return divergence, reduction
+        found = kept[reduction.request]
+        case = reduced_case(original, reduction.request)
+        return replace(found, exchange=replace(found.exchange, case=case)), reduction
+
+    def _record(self, divergence: Divergence, *, shrunk: bool, reduction: Reduction | None = None) -> None:
         entry = self.classes.setdefault(divergence.signature, _Class(divergence))
         finding = Finding(
             signature=divergence.signature,
@@ -568,6 +629,8 @@ class Engine:
             known=False,
             shrunk=shrunk,
             confirmations=self.settings.confirm,
+            reduce_sends=reduction.sends if reduction else 0,
+            minimal=reduction.minimal if reduction else None,
         )
         self.findings[divergence.signature] = finding
         self.observer.found(finding)
@@ -580,16 +643,17 @@ class Engine:
         return [replace(f, count=self.classes[f.signature].count) for f in self.findings.values()]
 
 
-def crash_comparison(exchange: Exchange) -> Comparison:
-    left, right = exchange.responses
-    return Comparison((Difference("", "", DiffKind.OUTCOME, left.status_label, right.status_label),), Level.TRANSPORT)
+def reduced_case(original: Case, request: WireRequest) -> Case:
+    """`original` with a reduced request: the label says so, and the structured view follows the body."""
+    envelope = lift_body(Response(Outcome.OK, 200, None, request.body))
+    artifact = context = None
+    if isinstance(envelope, dict):
+        artifact, context = envelope.get("artifact"), envelope.get("context")
+    label = original.label if original.label.endswith(REDUCED) else original.label + REDUCED
+    return replace(original, request=request, label=label, artifact=artifact, context=context)
 
 
-def crash_signature(exchange: Exchange) -> Signature:
-    """A crash's class: which side died and how its last request ended (`crash` marks it apart)."""
-    base = signature_of(exchange, crash_comparison(exchange))
-    key = base.key + " crash"
-    return Signature(base.statuses, base.level, (*base.parts, "crash"), key, digest_of(key))
+REDUCED = " (reduced)"
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:

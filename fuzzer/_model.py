@@ -151,12 +151,38 @@ class Level(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SideOutcome:
+    """One side's answer as a class sees it: its status (or transport outcome), its form and its rule."""
+
+    status: str
+    form: str  # "none" (no answer), "answered" (beside a side without one), "text" or "json"
+    rule: str = ""
+    rank: int | None = None  # where the rule stands in the contract's declared rule order (acceptance: last)
+
+    @property
+    def label(self) -> str:
+        """`422 schema/fingerprint`, `400 text "failed to parse …"`, `200`, `timeout`."""
+        if self.form == "text":
+            return f'{self.status} text "{self.rule}"'
+        return f"{self.status} {self.rule}" if self.rule else self.status
+
+
+OutcomePair = tuple[SideOutcome, SideOutcome]
+UNREAD = SideOutcome("?", "none")
+"""The outcome of a side nobody read (a comparison built by hand)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
-    """The outcome of comparing an exchange: no differences means the two runtimes agree."""
+    """The outcome of comparing an exchange: no differences means the two runtimes agree.
+
+    `outcomes` is what each side answered, reduced to its rule (`fuzzer._outcome.SideOutcome`), for agreeing
+    exchanges too; `crash` marks the last exchange before a runtime died."""
 
     differences: tuple[Difference, ...]
     level: Level | None
-    keys: tuple[str, ...] = ()  # `side:pointer=value` read at the policy's key paths, for the signature
+    outcomes: OutcomePair = (UNREAD, UNREAD)
+    crash: bool = False
 
     @property
     def agrees(self) -> bool:
@@ -165,13 +191,16 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """The content-based identity of a divergence class. Computed only by `fuzzer._classify.signature_of`."""
+    """The content-based identity of a divergence class: its `key` (readable) and `digest` (its hash). Computed
+    only by `fuzzer._classify.signature_of`; two signatures are equal when their keys are. `level` and `statuses`
+    describe the divergence it was computed from; `version` is the signature scheme's."""
 
-    statuses: tuple[str, str]
-    level: Level
-    parts: tuple[str, ...]
-    key: str = field(compare=False)
+    key: str
     digest: str = field(compare=False)
+    level: Level = field(compare=False)
+    statuses: tuple[str, str] = field(compare=False)
+    parts: tuple[str, ...] = field(compare=False, default=())
+    version: int = field(compare=False, default=2)
 
     def __str__(self) -> str:
         return self.key
@@ -195,3 +224,5 @@ class Finding:
     shrunk: bool
     confirmations: int
     crash: bool = False  # a runtime died on (or right after) this case
+    reduce_sends: int = 0  # requests sent to reduce the reproducer after Hypothesis shrank it
+    minimal: bool | None = None  # 1-minimal under the one-step simplifications (None: not reduced)

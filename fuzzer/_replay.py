@@ -7,21 +7,26 @@ diverge(S)    diverge(S)     KNOWN
 diverge(S)    diverge(T≠S)   CHANGED
 diverge(S)    agree          FIXED      (promote it: `parity-fuzz promote CASE`)
 unreadable file, or a runtime that does not answer at all          ERROR
+
+A case saved under an older signature scheme is judged by its re-keyed expectation (`fuzzer._migrate.rekey`,
+from the answers it recorded), so a scheme change never shows as CHANGED; its verdict says to run
+`parity-fuzz corpus migrate`. One that cannot be re-keyed is an ERROR that says why.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from fuzzer._classify import classify
+from fuzzer._classify import SIGNATURE_VERSION, classify
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._errors import CaseFileError
+from fuzzer._migrate import NotMigratable, rekey, stale
 from fuzzer._model import Divergence, Exchange, Outcome
 from fuzzer._send import Transport
-from fuzzer._store import DIVERGE, StoredCase
+from fuzzer._store import DIVERGE, Expectation, StoredCase
 
 
 class Verdict(StrEnum):
@@ -47,6 +52,7 @@ class Judged:
     stored: StoredCase | None = None
     exchange: Exchange | None = None
     divergence: Divergence | None = None
+    stale: bool = False  # saved under an older signature scheme: judged re-keyed, to be migrated
 
     @property
     def statuses(self) -> tuple[str, str]:
@@ -71,7 +77,13 @@ class Judged:
         return self.verdict in FAILING or (strict and self.verdict is Verdict.KNOWN)
 
 
-def judge(stored: StoredCase, exchange: Exchange, divergence: Divergence | None) -> Judged:
+MIGRATE_HINT = "signature v{version}: run parity-fuzz corpus migrate {path}"
+
+
+def judge(
+    stored: StoredCase, exchange: Exchange, divergence: Divergence | None, policy: ComparePolicy | None = None
+) -> Judged:
+    """The verdict on one replayed case; `policy` re-keys a case saved under an older signature scheme."""
     path = str(stored.path or "")
     sides = list(zip(exchange.targets, exchange.responses, strict=True))
     # A side that refuses connections is down; two sides without any answer cannot "agree".
@@ -85,7 +97,23 @@ def judge(stored: StoredCase, exchange: Exchange, divergence: Divergence | None)
         return Judged(
             stored.label, path, Verdict.ERROR, "runtime unreachable: " + "; ".join(unreachable), stored, exchange
         )
-    expected = stored.expect
+    expected, hint = stored.expect, ""
+    if stale(stored) or expected.version > SIGNATURE_VERSION:
+        try:
+            expected = rekey(stored, policy or ComparePolicy())
+        except NotMigratable as err:
+            detail = f"signature version {stored.expect.version} cannot be re-keyed: {err}"
+            return Judged(stored.label, path, Verdict.ERROR, detail, stored, exchange, divergence)
+        hint = MIGRATE_HINT.format(version=stored.expect.version, path=path or "CASE") + "; "
+    judged = _verdict(stored, path, expected, exchange, divergence)
+    if hint:
+        judged = replace(judged, detail=hint + judged.detail, stale=True)
+    return judged
+
+
+def _verdict(
+    stored: StoredCase, path: str, expected: Expectation, exchange: Exchange, divergence: Divergence | None
+) -> Judged:
     if expected.outcome == DIVERGE:
         if divergence is None:
             verdict, detail = Verdict.FIXED, f"the runtimes agree now; promote it: parity-fuzz promote {path}"
@@ -107,7 +135,7 @@ def replay(cases: Sequence[StoredCase], transport: Transport, policy: ComparePol
     for start in range(0, len(cases), batch):
         chunk = cases[start : start + batch]
         for stored, exchange in zip(chunk, transport.exchange_many([c.case for c in chunk]), strict=True):
-            judged.append(judge(stored, exchange, classify(exchange, compare(exchange, policy))))
+            judged.append(judge(stored, exchange, classify(exchange, compare(exchange, policy)), policy))
     return judged
 
 

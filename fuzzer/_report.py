@@ -112,6 +112,8 @@ class CampaignReport:
     crashed: str | None = None
     unpursued: int = 0  # signatures seen only while shrinking another class
     stopped_by_time: bool = False
+    noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
+    reduce_sends: int = 0  # requests sent to reduce reproducers after shrinking
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -125,6 +127,7 @@ def campaign_markdown(report: CampaignReport) -> str:
             extra=(
                 f.signature.level.value,
                 str(f.count),
+                str(f.reduce_sends),
                 "known" if f.known else "new",
                 report.paths.get(f.signature.digest, ""),
             ),
@@ -150,12 +153,22 @@ def campaign_markdown(report: CampaignReport) -> str:
         "Each row is one divergence class with its minimal reproducer. Match = identical HTTP status + identical",
         "body after ignored paths.",
         "",
-        table(report.targets, rows, ["Level", "Count", "Class", "Reproducer"]),
+        table(report.targets, rows, ["Level", "Count", "Reduce sends", "Class", "Reproducer"]),
         "",
         f"**Tally:** {report.agreed} match · {report.examples - report.agreed} diff (out of {report.examples} "
         f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
         f"{len(report.flaky)} flaky · {len(report.errors)} errors · {report.shrink_calls} shrink calls · "
+        f"{report.reduce_sends} reduce sends · "
         f"{report.unpursued} signatures seen only while shrinking (not pursued)",
+        *(
+            [
+                "",
+                "**Noise** (each runtime answered these differently to the same request; ignored): "
+                + ", ".join(f"`{cell(path)}`" for path in report.noise),
+            ]
+            if report.noise
+            else []
+        ),
     ]
     if report.findings:
         lines += ["", "## Divergences", ""]
@@ -214,8 +227,10 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "interrupted": report.interrupted,
         "crashed": report.crashed,
         "shrink_calls": report.shrink_calls,
+        "reduce_sends": report.reduce_sends,
         "unpursued": report.unpursued,
         "stopped_by_time": report.stopped_by_time,
+        "noise": list(report.noise),
         "classes": [
             {
                 **divergence_json(f.reproducer),
@@ -223,6 +238,8 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
                 "known": f.known,
                 "shrunk": f.shrunk,
                 "crash": f.crash,
+                "reduce_sends": f.reduce_sends,
+                "minimal": f.minimal,
                 "case": report.paths.get(f.signature.digest),
             }
             for f in report.findings

@@ -16,13 +16,14 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from fuzzer._classify import SIGNATURE_VERSION
 from fuzzer._errors import CaseFileError, CorpusError
 from fuzzer._model import JSON, Case, Outcome, Response, Signature, WireRequest
 
@@ -46,12 +47,13 @@ class Expectation:
     signature: str | None = None  # the digest of the recorded signature
     key: str | None = None  # the readable signature
     level: str | None = None
+    version: int = SIGNATURE_VERSION  # the scheme the digest was made with (`expect.signature_version`; absent: 1)
 
     @classmethod
     def of(cls, signature: Signature | None) -> Expectation:
         if signature is None:
             return cls(MATCH)
-        return cls(DIVERGE, signature.digest, signature.key, signature.level.value)
+        return cls(DIVERGE, signature.digest, signature.key, signature.level.value, signature.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,13 @@ def to_record(stored: StoredCase, redact: Any = None) -> dict[str, JSON]:
 
 
 def _expect_record(expect: Expectation) -> dict[str, JSON]:
-    return {"outcome": expect.outcome, "level": expect.level, "signature": expect.signature, "key": expect.key}
+    return {
+        "outcome": expect.outcome,
+        "level": expect.level,
+        "signature": expect.signature,
+        "key": expect.key,
+        "signature_version": expect.version if expect.outcome == DIVERGE else None,
+    }
 
 
 def dumps(stored: StoredCase, redact: Any = None) -> str:
@@ -192,6 +200,9 @@ def from_record(record: Any, where: str) -> StoredCase:
         raise CaseFileError(where, "expect.outcome must be 'match' or 'diverge'")
     if expect["outcome"] == DIVERGE and not isinstance(expect.get("signature"), str):
         raise CaseFileError(where, "expect.signature is required when expect.outcome is 'diverge'")
+    version = expect.get("signature_version", 1 if expect["outcome"] == DIVERGE else SIGNATURE_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CaseFileError(where, f"expect.signature_version is {version!r}; it must be an integer from 1")
     body = decode_body(request, where)
     wire = WireRequest(
         method=str(request.get("method", "POST")),
@@ -219,6 +230,7 @@ def from_record(record: Any, where: str) -> StoredCase:
             signature=expect.get("signature"),
             key=expect.get("key"),
             level=expect.get("level"),
+            version=version,
         ),
         origin=str(record.get("origin", "fuzz")),
         created=str(record.get("created", "")),
@@ -391,8 +403,3 @@ def rewrite_case(stored: StoredCase, redact: Any = None) -> Path:
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def known_signatures(cases: Iterable[StoredCase]) -> dict[str, StoredCase]:
-    """Signature digest → the stored case that expects it."""
-    return {c.expect.signature: c for c in cases if c.expect.outcome == DIVERGE and c.expect.signature}

@@ -1,4 +1,4 @@
-"""`parity-fuzz replay`, `promote`, `export` and `corpus list|check`."""
+"""`parity-fuzz replay`, `promote`, `export` and `corpus list|check|migrate`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fuzzer._compare import compare
 from fuzzer._config import parse_targets
 from fuzzer._errors import EXIT_FOUND, EXIT_OK
 from fuzzer._export import curl, parity_sh_line, pytest_file
+from fuzzer._migrate import plan
 from fuzzer._replay import Verdict, replay, tally, unreadable
 from fuzzer._report import Row as ReportRow
 from fuzzer._report import junit_xml, replay_json, replay_markdown, table, write_atomic
@@ -74,6 +75,11 @@ def replay_command(
     state.out.print(
         f"Tally: {status_match}/{len(rows)} status match · {body_match}/{len(rows)} body match · {outcomes}"
     )
+    stale = sum(1 for j in judged if j.stale)
+    if stale:
+        where = " ".join(str(p) for p in paths) or "corpus"
+        click.echo(f"{stale} cases were saved under an older signature version and judged re-keyed; "
+                   f"run `parity-fuzz corpus migrate {where}` to rewrite them", err=True)  # fmt: skip
     date = _store.now()
     if junit is not None:
         write_atomic(junit, junit_xml(judged, strict))
@@ -207,3 +213,40 @@ def corpus_check(state: State, paths: tuple[Path, ...]) -> int:
                 state.err.print(f"{path}: {problem}", markup=False)
     state.out.print(f"{len(files) - bad} of {len(files)} case files are valid")
     return EXIT_FOUND if bad else EXIT_OK
+
+
+@corpus.command("migrate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@config_option
+@click.pass_obj
+def corpus_migrate(state: State, paths: tuple[Path, ...], dry_run: bool) -> int:
+    """Re-key every diverge case to the current signature version, offline, from the answers it recorded."""
+    config = state.config
+    cases, errors = _store.load(list(paths) or [Path("corpus")])
+    migrations = plan(cases, config.policy)
+    rewritten = stuck = 0
+    for migration in migrations:
+        before = migration.stored.expect
+        where = str(migration.stored.path)
+        if migration.after is None:
+            stuck += 1
+            click.echo(f"not migrated {where}: {migration.problem}", err=True)
+            continue
+        after = migration.after
+        change = (
+            f"{before.signature} → {after.signature} ({after.key})"
+            if after.signature != before.signature
+            else f"{after.signature} unchanged"
+        )
+        click.echo(
+            f"{'would migrate' if dry_run else 'migrated'} {where}: v{before.version} → v{after.version}, {change}"
+        )
+        if not dry_run:
+            _store.rewrite_case(migration.migrated, config.redact)
+        rewritten += 1
+    for error in errors:
+        state.err.print(f"unreadable: {error}", markup=False)
+    verb = "would be re-keyed" if dry_run else "re-keyed"
+    state.out.print(f"{rewritten} {verb}, {stuck} not migratable, {len(cases) - len(migrations)} already current")
+    return EXIT_FOUND if stuck or errors else EXIT_OK

@@ -97,6 +97,11 @@ class _Live(Observer):
     default=None,
     help="Stop generating after this many seconds, even before -n examples.",
 )
+@click.option(
+    "--no-learn-noise",
+    is_flag=True,
+    help="Do not learn noise (paths each runtime answers differently to the same request are then compared).",
+)
 @config_option
 @click.pass_obj
 def fuzz(
@@ -117,6 +122,7 @@ def fuzz(
     timeout: float | None,
     confirm: int,
     max_time: float | None,
+    no_learn_noise: bool,
 ) -> int:
     """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
     config = state.config
@@ -136,6 +142,7 @@ def fuzz(
             report_md=report_md,
             report_json=report_json,
             restart=state.restart,
+            learn_noise=not no_learn_noise,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -170,19 +177,19 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
     table = Table(title=f"Divergence classes — {a.name} vs {b.name}", title_justify="left")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("class", no_wrap=True)
-    table.add_column(f"{a.name}|{b.name}", no_wrap=True)
-    table.add_column("level", no_wrap=True)
+    table.add_column(f"{a.name} | {b.name}", overflow="fold", ratio=1)
     table.add_column("count", justify="right", no_wrap=True)
+    table.add_column("reduce", justify="right", no_wrap=True)
     table.add_column("reproducer · label", overflow="fold", ratio=1)
     for index, finding in enumerate(report.findings, 1):
         tag = "known" if finding.known else "crash" if finding.crash else "new" if finding.shrunk else "unshrunk"
         where = report.paths.get(finding.signature.digest, "")
         table.add_row(
             str(index),
-            f"{finding.signature.digest} {tag}",
-            "|".join(finding.signature.statuses),
-            finding.signature.level.value,
+            f"{finding.signature.digest} {tag}\n[dim]{finding.signature.level.value}[/dim]",
+            escape(finding.signature.key),
             str(finding.count),
+            str(finding.reduce_sends) if finding.minimal is not None else "",
             f"{escape(_shown(where))}\n[dim]{escape(finding.reproducer.exchange.case.label)}[/dim]",
         )
     state.out.print(table)
@@ -191,11 +198,13 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
         f"{report.examples} examples in {report.elapsed_s:.1f}s ({rate:,.0f}/s), seed {report.seed}: "
         f"{report.agreed} agree · {outcome.new_classes} new classes · "
         f"{len(report.findings) - outcome.new_classes} known · {len(report.flaky)} flaky · "
-        f"{len(report.errors)} errors · {report.shrink_calls} shrink calls"
+        f"{len(report.errors)} errors · {report.shrink_calls} shrink calls · {report.reduce_sends} reduce sends"
         + (f" · {report.unpursued} seen only while shrinking" if report.unpursued else "")
         + (" · stopped by --max-time" if report.stopped_by_time else "")
         + (" · [bold]interrupted[/bold]" if report.interrupted else ""),
     )
+    if report.noise:
+        state.out.print(f"noise ignored (learned): {escape(', '.join(report.noise))}")
     if report.crashed:
         state.out.print(f"[bold red]crash:[/bold red] {escape(report.crashed)}")
     for error in report.errors[:10]:

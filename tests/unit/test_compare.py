@@ -224,6 +224,14 @@ def test_a_different_variant_under_the_adapter_is_semantic() -> None:
 
 
 def test_key_paths_are_read_from_the_adapted_bodies() -> None:
-    policy = ComparePolicy(adapters=SERDE.adapters, key_paths=("/error/kind",))
-    comparison = compared(rust_error("Schema", "a", "missing"), go_error("policy", "a", "missing"), policy)
-    assert comparison.keys == ("0:/error/kind=schema", "1:/error/kind=policy")
+    policy = ComparePolicy(adapters=SERDE.adapters, key_paths=("/error/kind", "/error/field"))
+    comparison = compared(rust_error("Schema", "fills[2].name", "missing"), go_error("policy", "a", "x"), policy)
+    assert [o.label for o in comparison.outcomes] == ["422 schema/fills[*].name", "422 policy/a"]
+
+
+def test_every_comparison_reads_both_outcomes_even_when_the_runtimes_agree() -> None:
+    policy = ComparePolicy(adapters=SERDE.adapters, key_paths=("/error/kind", "/error/field"))
+    agreeing = compared(ok(200, {"valid": True}), ok(200, {"valid": True}), policy)
+    text = compared(ok(400, b"Bad `x` at line 3", "text/plain"), ok(400, b"Bad `x` at line 3", "text/plain"), policy)
+    assert agreeing.agrees and [o.label for o in agreeing.outcomes] == ["200", "200"]
+    assert text.agrees and text.outcomes[0].form == "text" and text.outcomes[0].rule == "bad _ at line n"

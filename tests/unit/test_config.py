@@ -30,7 +30,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert config.targets == (Target("rust", "http://127.0.0.1:3100"), Target("go", "http://127.0.0.1:4110"))
     assert config.policy.ignore == ("/elapsed_ms",)
     assert [(r.adapter.name, r.path) for r in config.policy.adapters] == [("serde-enum", "/error")]
-    assert config.policy.key_paths == ("/error/kind",)
+    assert config.policy.key_paths == ("/error/kind", "/error/field")
     assert [k.name for k in config.kinds] == ["playbook", "fill"]
     assert all(k.artifact.is_file() for k in config.kinds)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fuzzer._errors import CaseFileError
@@ -9,7 +11,7 @@ from fuzzer._model import Divergence, Exchange, Outcome
 from fuzzer._replay import Judged, Verdict, judge, tally, unreadable
 from fuzzer._store import Expectation, StoredCase
 
-from .builders import divergence, exchange, failed, go_error, ok, rust_error, stored
+from .builders import SERDE, divergence, exchange, failed, go_error, ok, rust_error, stored
 
 AGREE = exchange(ok(200, {"valid": True}), ok(200, {"valid": True}))
 SHAPE = divergence(rust_error("Schema", "f", "missing"), go_error("schema", "f", "missing"))
@@ -20,7 +22,7 @@ def expecting(found: Divergence | None) -> StoredCase:
     if found is None:
         return stored()
     sig = found.signature
-    return stored(expect=Expectation("diverge", sig.digest, sig.key, sig.level.value))
+    return stored(expect=Expectation.of(sig))
 
 
 def verdict_of(expected: Divergence | None, now: Divergence | None, seen: Exchange | None = None) -> Judged:
@@ -97,3 +99,29 @@ def test_fails(verdict: Verdict, fails: bool, fails_strict: bool) -> None:
     judged = Judged("label", "path", verdict)
     assert judged.fails() is fails
     assert judged.fails(strict=True) is fails_strict
+
+
+def _old(found: Divergence, digest: str = "0123456789ab", observed: bool = True) -> StoredCase:
+    """A case saved by signature version 1: another digest for the same answers."""
+    answers = tuple(zip(("rust", "go"), found.exchange.responses, strict=True)) if observed else ()
+    expect = Expectation("diverge", digest, "200|422 status /valid:value", "status", version=1)
+    return replace(stored(expect=expect), observed=answers)
+
+
+def test_an_old_signature_is_judged_by_its_re_keyed_expectation_and_says_to_migrate() -> None:
+    judged = judge(_old(STATUS), STATUS.exchange, STATUS, SERDE)
+    assert judged.verdict is Verdict.KNOWN
+    assert judged.stale
+    assert "parity-fuzz corpus migrate" in judged.detail
+
+
+def test_an_old_signature_whose_answers_changed_is_changed_not_known() -> None:
+    judged = judge(_old(STATUS), SHAPE.exchange, SHAPE, SERDE)
+    assert judged.verdict is Verdict.CHANGED
+    assert judged.stale
+
+
+def test_an_old_signature_without_recorded_answers_is_an_error_that_says_why() -> None:
+    judged = judge(_old(STATUS, observed=False), STATUS.exchange, STATUS, SERDE)
+    assert judged.verdict is Verdict.ERROR
+    assert "observed" in judged.detail

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from fuzzer._campaign import stored_finding
+from fuzzer._classify import signature_of
+from fuzzer._compare import crashed
 from fuzzer._config import REDACTED, Config
-from fuzzer._engine import crash_comparison, crash_signature
 from fuzzer._errors import CaseFileError, CorpusError
 from fuzzer._model import Divergence, Finding, Outcome, Response
 from fuzzer._store import (
@@ -32,7 +33,7 @@ from fuzzer._store import (
     write_case,
 )
 
-from .builders import case, divergence, exchange, failed, ok, stored
+from .builders import SERDE, case, divergence, exchange, failed, ok, stored
 
 CANONICAL = Path(__file__).resolve().parents[2] / "corpus" / "canonical"
 
@@ -149,8 +150,18 @@ def test_a_divergent_case_records_its_signature() -> None:
         "signature": "0123456789ab",
         "key": "422|422 semantic /a:value",
         "level": "semantic",
+        "signature_version": 2,
     }
     assert from_record(record, "test").expect == expect
+
+
+def test_a_divergent_case_without_a_signature_version_was_saved_by_version_1() -> None:
+    record = json.loads(dumps(stored(expect=Expectation(DIVERGE, "0123456789ab", "k", "semantic"))))
+    del record["expect"]["signature_version"]
+    assert from_record(record, "test").expect.version == 1
+    record["expect"]["signature_version"] = 0
+    with pytest.raises(CaseFileError, match="signature_version"):
+        from_record(record, "test")
 
 
 # ---------------------------------------------------------------- reading
@@ -349,8 +360,9 @@ def test_a_crash_whose_last_case_is_another_class_reproducer_gets_its_own_file(t
     semantic = divergence(ok(200, b'{"a":1}'), ok(200, b'{"a":2}'), of=shared)
     died = exchange(ok(200, b"{}"), failed(Outcome.REFUSED), of=shared)
     found = Finding(semantic.signature, semantic, 1, known=False, shrunk=True, confirmations=3)
-    crash = Finding(crash_signature(died), Divergence(died, crash_comparison(died), crash_signature(died)), 1,
-                    known=False, shrunk=False, confirmations=0, crash=True)  # fmt: skip
+    comparison = crashed(died, SERDE)
+    signature = signature_of(died, comparison)
+    crash = Finding(signature, Divergence(died, comparison, signature), 1, False, False, 0, crash=True)
     first, written_first = write_case(tmp_path, stored_finding(found))
     second, written_second = write_case(tmp_path, stored_finding(crash))
     assert written_first and written_second and first != second

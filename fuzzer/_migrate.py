@@ -1,0 +1,96 @@
+"""Migrate: re-key stored cases to the current signature version, offline, from the answers they recorded.
+
+A `diverge` case records the digest of its class under the signature scheme of the version that saved it
+(`expect.signature_version`, 1 when absent) and the two answers it saw (`observed`). When the scheme changes,
+the same answers get another key; `rekey` computes it from `observed` alone, without sending anything, so
+`parity-fuzz corpus migrate` can rewrite a corpus and `replay` can judge an old case by what it means now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from fuzzer._classify import SIGNATURE_VERSION, classify
+from fuzzer._compare import ComparePolicy, compare
+from fuzzer._model import Exchange, Target
+from fuzzer._store import DIVERGE, Expectation, StoredCase
+
+
+class NotMigratable(ValueError):
+    """The case cannot be re-keyed offline; the message says why and what to do."""
+
+
+def stale(stored: StoredCase) -> bool:
+    """A `diverge` case whose digest was made by an older signature scheme."""
+    return stored.expect.outcome == DIVERGE and stored.expect.version < SIGNATURE_VERSION
+
+
+def rekey(stored: StoredCase, policy: ComparePolicy) -> Expectation:
+    """The expectation of `stored` under the current signature scheme, from its recorded answers.
+
+    Raises NotMigratable when it recorded no answers, recorded a version newer than this one knows, or when
+    the recorded answers no longer differ under `policy` (then promote or delete the case instead)."""
+    if stored.expect.version > SIGNATURE_VERSION:
+        raise NotMigratable(
+            f"recorded with signature version {stored.expect.version}, newer than this parity-fuzz "
+            f"({SIGNATURE_VERSION}); upgrade parity-fuzz"
+        )
+    if len(stored.observed) != 2:
+        raise NotMigratable(
+            "it records no answers (`observed`) to re-key from; replay it on both runtimes and save it again"
+        )
+    (left_name, left), (right_name, right) = stored.observed
+    exchange = Exchange(stored.case, (Target(left_name, ""), Target(right_name, "")), (left, right))
+    divergence = classify(exchange, compare(exchange, policy))
+    if divergence is None:
+        raise NotMigratable("its recorded answers agree under this config; promote it or delete it")
+    return Expectation.of(divergence.signature)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What migrating one case does: `after` is None when it could not be migrated (`problem` says why)."""
+
+    stored: StoredCase
+    after: Expectation | None
+    problem: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.after is not None and self.after != self.stored.expect
+
+    @property
+    def migrated(self) -> StoredCase:
+        assert self.after is not None
+        return replace(self.stored, expect=self.after)
+
+
+def plan(cases: Sequence[StoredCase], policy: ComparePolicy) -> list[Migration]:
+    """A migration for every stale case (up-to-date and `match` cases are left out)."""
+    migrations = []
+    for stored in cases:
+        if stored.expect.outcome != DIVERGE or stored.expect.version == SIGNATURE_VERSION:
+            continue
+        try:
+            migrations.append(Migration(stored, rekey(stored, policy)))
+        except NotMigratable as err:
+            migrations.append(Migration(stored, None, str(err)))
+    return migrations
+
+
+def known_signatures(cases: Sequence[StoredCase], policy: ComparePolicy) -> dict[str, StoredCase]:
+    """Signature digest (current scheme) → the stored case that expects it; stale cases count by their re-keyed
+    digest, so a campaign on an unmigrated corpus does not find its classes again."""
+    known: dict[str, StoredCase] = {}
+    for stored in cases:
+        if stored.expect.outcome != DIVERGE or not stored.expect.signature:
+            continue
+        expect = stored.expect
+        if stale(stored):
+            try:
+                expect = rekey(stored, policy)
+            except NotMigratable:
+                continue
+        known.setdefault(expect.signature or "", stored)
+    return known
