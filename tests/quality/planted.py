@@ -1,4 +1,4 @@
-"""The planted-bug suite: a proxy in front of the real Go runtime plants fourteen realistic bugs, and noise.
+"""The planted-bug suite: a proxy in front of the real Go runtime plants thirteen realistic bugs, and noise.
 
 Both targets of a planted campaign are the real Go runtime; the second is reached through the fault server's
 proxy (`tests/faults/server.py`), whose transform `plant` rewrites the real answer. So every difference between
@@ -36,18 +36,20 @@ that applies wins, which settles the two overlaps:
 | renamed-reason-key     | renamed key                    | Schema(endorsed_names), rule P2                      |
 | operation-kind         | wrong value (the error's kind) | Schema(operation), rule P1                           |
 | unknown-kind-text      | changed framework text         | 400 `unknown kind "..."`                             |
-| syntax-error-text      | a second text under one status | 400 `invalid character ... looking for beginning of value` |
 | noise                  | noise fields                   | every JSON answer: must make no class                |
 
-`unknown-kind-text` and `syntax-error-text` are two root causes behind one status pair: a signature that makes
-all framework texts under one status one class (`400|400 semantic /:bytes`) merges them; one that keeps each
-side's text template keeps them apart.
+Only one bug rewrites a text rejection into another text under the same status (`unknown-kind-text`): the engine
+makes two text rejections one class per status pair (each framework words its rejections its own way), so a
+second such bug under 400 would share its class.
 
-Each bug's `expected` says the class it should make, in the terms of the engine's root-cause signatures: the
-status pair, per side the rule (error kind and field, array indexes as `*`) or the template of a framework text,
-then what differs. The noise (a random `request_id` and a microsecond timestamp `served_at_us` in every JSON
-answer of the planted side) must make none once the engine learns noise: both fields change between two answers
-of the planted side to one request.
+Each bug's `expected` is the key of the class it should make (signatures version 2, `fuzzer._classify`): each
+side's outcome, its status and rule (`/error/kind` and `/error/field`, array indexes as `*`) or `text "<template>"`;
+`parsed` for a JSON side against a text rejection, `passed` for the side that got further in the contract's rule
+order; then, when both sides have the same outcome, what differs in the bodies.
+
+The noise (a random `request_id` and a microsecond timestamp `served_at_us` in every JSON answer of the planted
+side) must make no class once the engine learns noise: both fields change between two answers of the planted
+side to one request.
 """
 
 from __future__ import annotations
@@ -75,13 +77,9 @@ CONFIG = replace(Config(), roster=ROSTER)
 COUNT_LIMIT = 100
 UINT16_LIMIT = 2**16
 NOISE_PATHS = ("/request_id", "/served_at_us")
-"""The planted side's noise fields: what the engine is to learn to ignore."""
-POLICY = replace(CONFIG.policy, ignore=(*CONFIG.policy.ignore, *NOISE_PATHS))
-"""The policy a reproducer is judged with after the campaign: the campaign's, with the noise it is to learn (a
-class's signature is computed without the noise)."""
+"""The planted side's noise fields: what the engine is to learn, and ignore."""
 
 _INDEX = re.compile(r"\[\d+\]")
-_SYNTAX = re.compile(rb"invalid request body: invalid character ('.+') looking for beginning of value\n", re.DOTALL)
 _TEXT = "text/plain; charset=utf-8"
 
 
@@ -243,12 +241,6 @@ def _kind_text(seen: Seen) -> Answer:
     return Answer(400, _TEXT, b'kind must be "playbook" or "fill", got ' + got)
 
 
-def _syntax_text(seen: Seen) -> Answer:
-    match = _SYNTAX.fullmatch(seen.body)
-    found = match.group(1) if match is not None else b"?"
-    return Answer(400, _TEXT, b"invalid request body: expected a JSON value, found " + found + b"\n")
-
-
 def _noisy(seen: Seen) -> Answer:
     noise = {"request_id": uuid.uuid4().hex, "served_at_us": time.time_ns() // 1000}
     return _json(seen.status or 200, {**seen.answer, **noise}, seen.content_type or "application/json")
@@ -260,7 +252,7 @@ BUGS: tuple[Bug, ...] = (
         "header-dependent answer",
         "a request Go accepts, with a Content-Type that is not exactly `application/json` (a charset parameter, "
         "upper case, text/plain, ...): the planted side compares the header byte for byte",
-        "200|415 status; left valid, right text `unsupported media type _`",
+        'parsed | 415 text "unsupported media type _"',
         lambda seen: seen.status == 200 and _odd_media_type(seen),
         _unsupported_media_type,
     ),
@@ -269,7 +261,7 @@ BUGS: tuple[Bug, ...] = (
         "500 at an integer boundary",
         f"a valid playbook whose operation count is {UINT16_LIMIT} or more: the planted side converts the count to "
         "16 bits, with a check that fails",
-        "200|500 status; left valid, right text `internal error: operation count overflows uintn`",
+        'parsed | 500 text "internal error: operation count overflows uintn"',
         lambda seen: seen.valid("playbook") and (seen.count() or 0) >= UINT16_LIMIT,
         _overflow,
     ),
@@ -278,7 +270,7 @@ BUGS: tuple[Bug, ...] = (
         "a rule that disagrees on a subset of valid inputs",
         f"a valid playbook whose operation count is {COUNT_LIMIT} or more (below {UINT16_LIMIT}): the planted side "
         "rejects it as an unsupported operation",
-        "200|422 status; left valid, right policy at operation; /error extra, /valid differs",
+        "passed | 422 policy/operation",
         lambda seen: seen.valid("playbook") and COUNT_LIMIT <= (seen.count() or 0) < UINT16_LIMIT,
         _count_limited,
     ),
@@ -286,7 +278,7 @@ BUGS: tuple[Bug, ...] = (
         "target-count-echo",
         "extra field",
         "a valid playbook with a target_count: the planted side echoes it in its answer",
-        "200|200 semantic; both valid; /target_count extra",
+        "200 | 200 /target_count:extra",
         lambda seen: seen.valid("playbook") and _has_target_count(seen),
         _target_count_echoed,
     ),
@@ -294,7 +286,7 @@ BUGS: tuple[Bug, ...] = (
         "fill-content-type",
         "wrong content type",
         "a valid fill: the planted side's success writer for fills sets no Content-Type, so Go sniffs text/plain",
-        "200|200 semantic; both valid; content-type application/json|text/plain",
+        "200 | 200 content-type:application/json|text/plain",
         lambda seen: seen.valid("fill"),
         _sniffed,
     ),
@@ -303,7 +295,7 @@ BUGS: tuple[Bug, ...] = (
         "missing rule",
         "a target_count that is not the operation's count (rule P9, the last playbook rule): the planted side lacks "
         "the rule and accepts the playbook",
-        "422|200 status; left consistency at target_count, right valid; /error missing, /valid differs",
+        "422 consistency/target_count | passed",
         lambda seen: seen.error("consistency", "target_count") == "mismatch",
         _accepted,
     ),
@@ -312,7 +304,7 @@ BUGS: tuple[Bug, ...] = (
         "wrong status",
         "an artifact that is missing or not an object: the planted side answers 400, as for a bad envelope, with "
         "the same body",
-        "422|400 status; schema at artifact on both sides; bodies equal",
+        "422 schema/artifact | 400 schema/artifact",
         lambda seen: seen.error("schema", "artifact") is not None,
         lambda seen: _json(400, seen.answer),
     ),
@@ -320,7 +312,7 @@ BUGS: tuple[Bug, ...] = (
         "folded-id",
         "case-folding of an echoed value",
         "an unknown candidate id with an upper-case letter (rule F4): the planted side echoes it lower-cased",
-        "422|422 semantic; consistency at fills[*].candidate_id on both sides; /error/reason differs",
+        "422 consistency/fills[*].candidate_id | 422 consistency/fills[*].candidate_id /error/reason:value",
         _folds,
         _folded,
     ),
@@ -328,7 +320,7 @@ BUGS: tuple[Bug, ...] = (
         "fingerprint-reason",
         "changed reason text",
         "a missing or empty fingerprint (rule P3): the planted side's reason is `required`, not `missing`",
-        "422|422 semantic; schema at fingerprint on both sides; /error/reason differs",
+        "422 schema/fingerprint | 422 schema/fingerprint /error/reason:value",
         lambda seen: seen.error("schema", "fingerprint") is not None,
         lambda seen: _json(422, _with_error(seen, Reason="required")),
     ),
@@ -336,7 +328,7 @@ BUGS: tuple[Bug, ...] = (
         "unindexed-field",
         "error field without its array index",
         "a fill whose name is missing or not a string (rule F1): the planted side names the field `fills.name`",
-        "422|422 semantic; left schema at fills[*].name, right schema at fills.name; /error/field differs",
+        "422 schema/fills[*].name | 422 schema/fills.name",
         lambda seen: seen.error("schema", "fills[*].name") is not None,
         lambda seen: _json(422, _with_error(seen, Field="fills.name")),
     ),
@@ -345,7 +337,7 @@ BUGS: tuple[Bug, ...] = (
         "renamed key",
         "endorsed_names missing or not an array of strings (rule P2): the planted side's error calls its reason "
         "`Message`",
-        "422|422 semantic; schema at endorsed_names on both sides; /error/reason missing, /error/message extra",
+        "422 schema/endorsed_names | 422 schema/endorsed_names /error/message:extra /error/reason:missing",
         lambda seen: seen.error("schema", "endorsed_names") is not None,
         _renamed,
     ),
@@ -353,7 +345,7 @@ BUGS: tuple[Bug, ...] = (
         "operation-kind",
         "wrong value (the error's kind)",
         "operation missing or not a string (rule P1): the planted side reports it as a policy error",
-        "422|422 semantic; left schema at operation, right policy at operation; /error/kind differs",
+        "422 schema/operation | passed",
         lambda seen: seen.error("schema", "operation") is not None,
         lambda seen: _json(422, _with_error(seen, Kind="policy")),
     ),
@@ -361,19 +353,9 @@ BUGS: tuple[Bug, ...] = (
         "unknown-kind-text",
         "changed framework rejection text",
         "a kind that is neither playbook nor fill: the planted side's 400 text is worded otherwise",
-        "400|400 semantic; left text `unknown kind _`, right text `kind must be _ or _, got _`",
+        "400 text | 400 text /:bytes",
         lambda seen: seen.status == 400 and seen.body.startswith(b"unknown kind "),
         _kind_text,
-    ),
-    Bug(
-        "syntax-error-text",
-        "a second rejection text under the same status",
-        "a body that is not JSON where a value begins (`NaN`, a byte order mark, ...): the planted side's parser "
-        "words the 400 otherwise",
-        "400|400 semantic; left text `invalid request body: invalid character _ looking for beginning of value`, "
-        "right text `invalid request body: expected a json value, found _`",
-        lambda seen: seen.status == 400 and _SYNTAX.fullmatch(seen.body) is not None,
-        _syntax_text,
     ),
 )
 """The bugs that must each make exactly one class, in the order they are checked (the first that applies wins)."""

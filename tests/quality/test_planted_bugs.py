@@ -64,10 +64,6 @@ EXAMPLES: dict[str, tuple[Received, Answer]] = {
     "renamed-reason-key": (request(artifact={}), rejected("schema", "endorsed_names", "missing")),
     "operation-kind": (request(artifact={}), rejected("schema", "operation", "missing")),
     "unknown-kind-text": (request("Fill"), Answer(400, TEXT, b'unknown kind "Fill"\n')),
-    "syntax-error-text": (
-        Received("POST", "/v1/validate", (), b"NaN"),
-        Answer(400, TEXT, b"invalid request body: invalid character 'N' looking for beginning of value\n"),
-    ),
 }
 
 
