@@ -34,8 +34,8 @@ from fuzzer._compare import ComparePolicy  # noqa: E402
 from fuzzer._engine import EngineSettings, Observer  # noqa: E402
 from fuzzer._model import Finding, Target  # noqa: E402
 from fuzzer._send import Transport  # noqa: E402
-from tests.quality.minimal import minimality  # noqa: E402
-from tests.quality.planted import BUGS, CONFIG, NOISE, POLICY, classes_by_bug, planted_pair  # noqa: E402
+from tests.quality.minimal import campaign_policy, minimality  # noqa: E402
+from tests.quality.planted import BUGS, CONFIG, NOISE, classes_by_bug, planted_pair  # noqa: E402
 
 
 class Timeline(Observer):
@@ -90,7 +90,10 @@ def planted_suite(args: argparse.Namespace) -> None:
         timeline = Timeline()
         outcome = run_campaign(plan, timeline)
         findings = list(outcome.report.findings)
-        judged = {j.finding.signature.digest: j for j in judge(targets, findings, timeline, POLICY)}
+        judged = {
+            j.finding.signature.digest: j
+            for j in judge(targets, findings, timeline, campaign_policy(CONFIG.policy, outcome.result))
+        }
     by_bug = classes_by_bug(findings)
     found = [bug for bug in BUGS if by_bug[bug.name]]
     print(f"  recall                  {_share(len(found), len(BUGS))} bugs found")

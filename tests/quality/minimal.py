@@ -8,6 +8,7 @@ campaign's policy, and see which still give the reproducer's signature.
 The reproducer itself is sent too: a reproducer that no longer shows its signature under the policy given would
 make every simplification pass, so it is reported as not minimal (`reproduces` is False), never as minimal.
 
+    policy = campaign_policy(config.policy, outcome.result)
     with Transport(targets) as transport:
         checked = minimality(transport, finding.reproducer.exchange.case, finding.signature, policy)
         assert checked.minimal, checked.explain()
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from fuzzer._classify import classify
 from fuzzer._compare import ComparePolicy, compare
+from fuzzer._engine import EngineResult
 from fuzzer._model import Case, Exchange, Signature, WireRequest
 from fuzzer._reduce import simplifications
 from fuzzer._send import Transport
@@ -49,6 +51,11 @@ class Minimality:
                 f"for example headers {list(simpler.headers)} body {simpler.body[:300]!r}"
             )
         return f"1-minimal: none of {self.tried} one-step simplifications shows {self.signature.key}"
+
+
+def campaign_policy(policy: ComparePolicy, result: EngineResult) -> ComparePolicy:
+    """The policy a campaign's classes were signed with: the config's `policy`, ignoring the noise it learned."""
+    return policy.ignoring(result.noise)
 
 
 def minimality(transport: Transport, reproducer: Case, signature: Signature, policy: ComparePolicy) -> Minimality:

@@ -15,8 +15,8 @@ from fuzzer._engine import EngineSettings
 from fuzzer._model import Finding, Target
 from fuzzer._send import Transport
 
-from .minimal import minimality
-from .planted import BUGS, CONFIG, NOISE, POLICY, Bug, classes_by_bug, planted_pair
+from .minimal import campaign_policy, minimality
+from .planted import BUGS, CONFIG, NOISE, NOISE_PATHS, Bug, classes_by_bug, planted_pair
 
 pytestmark = pytest.mark.quality
 
@@ -60,6 +60,10 @@ def test_the_noise_makes_no_class(planted: Planted) -> None:
     assert _keys(planted.by_bug[NOISE.name]) == []
 
 
+def test_the_campaign_learns_exactly_the_planted_noise(planted: Planted) -> None:
+    assert sorted(planted.outcome.result.noise) == sorted(NOISE_PATHS)
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_each_bug_is_found_as_exactly_one_class(planted: Planted, bug: Bug) -> None:
     found = planted.by_bug[bug.name]
@@ -67,11 +71,17 @@ def test_each_bug_is_found_as_exactly_one_class(planted: Planted, bug: Bug) -> N
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
+def test_each_bug_s_class_is_the_expected_one(planted: Planted, bug: Bug) -> None:
+    assert _keys(planted.by_bug[bug.name]) == [bug.expected]
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_each_reproducer_is_one_minimal(planted: Planted, bug: Bug) -> None:
     found = planted.by_bug[bug.name]
     if not found:
         pytest.fail(f"{bug.name} was not found")
+    policy = campaign_policy(CONFIG.policy, planted.outcome.result)
     with Transport(planted.targets) as transport:
         for finding in found:
-            checked = minimality(transport, finding.reproducer.exchange.case, finding.signature, POLICY)
+            checked = minimality(transport, finding.reproducer.exchange.case, finding.signature, policy)
             assert checked.minimal, checked.explain()
