@@ -58,6 +58,7 @@ lint: venv
 bench: build
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/quality.py
 
 clean:
 	rm -rf $(VENV) .parity $(RUST)/target $(GOSRC)/bin
