@@ -25,9 +25,9 @@ MODES = ("valid", "mutated", "adversarial")
 def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = None) -> st.SearchStrategy[Case]:
     """Cases of the given modes (combined in the order valid, mutated, adversarial, whatever order given).
 
-    With a `pool` (the engine's cases that showed a new outcome pair), guided cases — mutations of pool members,
-    see `strategies._guided` — come after the others, one table entry per kind (a quarter of the cases with the
-    three default modes).
+    With a `pool` (the engine's cases that showed a new outcome pair) and the mutated mode, guided cases —
+    mutations of pool members, see `strategies._guided` — come after the others, one table entry per kind (a
+    quarter of the cases with the three default modes).
 
     Raises ValueError for an unknown mode, no mode, or a space without kinds.
     """
@@ -49,7 +49,7 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = No
         if mode in modes
         for kind in range(len(space.kinds))
     )
-    if pool is not None:
+    if pool is not None and "mutated" in modes:
         guided = guided_cases(space, formats, pool).function
         table += tuple((guided, kind) for kind in range(len(space.kinds)))
 

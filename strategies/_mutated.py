@@ -6,7 +6,8 @@ Mutation kinds, simplest first (shrinking prefers earlier kinds, fewer mutations
     null <path>                      set the value to null
     extra <path>.<key>               add an unknown field to an object (`extra <key>` at the envelope)
     retype <path> to <type>          a value of another JSON type
-    int <path> = <spelling>          boundary integers: 0, -1, 2^31-1, 2^31, 2^53+1, 2^63, 2^64, -0, 2.0, 1e2, 1e400
+    int <path> = <spelling>          one more or one less (off by one), then boundary integers: 0, -1, 2^31-1,
+                                     2^31, 2^53+1, 2^63, 2^64, -0, 2.0, 1e2, 1e400
     string <path>: <edit>            empty, padded, upper, lower, non-ascii, confusable, fullwidth-digits, nul, long
     near-miss <path>: <what>         a string that follows a grammar with one part broken (strategies/_nearmiss.py)
     array <path>: <edit>             empty, duplicate, long
@@ -212,7 +213,7 @@ def _is_int(path: Path, value: JSON) -> bool:
 
 
 def _integer(draw: Draw, root: JSON, path: Path, value: JSON) -> tuple[JSON, str]:
-    new = draw.choose(BOUNDARY_INTEGERS)
+    new = draw.choose((value + 1, value - 1, *BOUNDARY_INTEGERS))
     spelled = new.text if isinstance(new, RawJSON) else str(new)
     return set_at(root, path, new), f"int {show(path)} = {spelled}"
 
