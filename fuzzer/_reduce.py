@@ -12,9 +12,10 @@ One-step simplifications (`simplifications`, the definition of 1-minimal), each 
   byte (every byte of a 2 MiB body would be two million candidates);
 - drop one header.
 
-A body is exactly a tree when `encode_json` of its value gives the body back: it is parsed with hooks that keep
-spellings Python would change as `RawJSON` (`-0`, `1E2`, `1.10`, `1e400`, `NaN`); lone surrogates are kept (and
-written back as escapes); a duplicate key, invalid UTF-8 or a nest too deep to parse make it bytes.
+A body is exactly a tree when `encode_json` of its value gives the body back (`fuzzer/_body.py`): it is parsed
+with hooks that keep spellings Python would change as `RawJSON` (`-0`, `1E2`, `1.10`, `1e400`, `NaN`); lone
+surrogates are kept (and written back as escapes); a duplicate key, invalid UTF-8 or a nest too deep to parse make
+it bytes.
 
 The reducer, cheap big wins first:
 1. A body that parses but is not exact (whitespace, BOM, trailing data, other spellings) is offered compact, as
@@ -49,7 +50,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,8 +57,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from fuzzer._body import Parsed, parse
 from fuzzer._model import JSON, RawJSON, WireRequest
-from strategies import encode_json
 
 Judge = Callable[[Sequence[WireRequest]], Sequence[bool]]
 """True for each candidate request that still shows the class (the engine sends them together, in order)."""
@@ -70,7 +70,6 @@ SWEEP_CHUNKS = 64
 """The reducer removes chunks of a sequence at granularities of at most this many chunks."""
 
 _NUMERIC = re.compile(r"-?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|Infinity)|NaN")
-_LEADING = " \t\r\n\ufeff"
 
 S = TypeVar("S", bound=Sequence[Any])
 
@@ -84,71 +83,6 @@ class Reduction:
 
 
 # ---------------------------------------------------------------- bodies as JSON trees
-
-
-def _object(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        raise ValueError("duplicate key")  # a dict cannot hold the body: it is reduced as bytes
-    return value
-
-
-def _int(text: str) -> JSON:
-    try:
-        value = int(text)
-        return value if str(value) == text else RawJSON(text)  # `-0`
-    except ValueError:  # more digits than Python converts
-        return RawJSON(text)
-
-
-def _float(text: str) -> JSON:
-    value = float(text)
-    return value if repr(value) == text else RawJSON(text)  # `1e2`, `1.10`, `1e400`
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int, parse_float=_float, parse_constant=RawJSON)
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    """A body holding one JSON value: `prefix` (whitespace, BOM) and `suffix` (trailing data) around it. `framed`
-    when the body is exactly `prefix + encode_json(value) + suffix`; `exact` when it is the value's encoding."""
-
-    value: JSON
-    prefix: bytes
-    suffix: bytes
-    framed: bool
-
-    @property
-    def exact(self) -> bool:
-        return self.framed and not self.prefix and not self.suffix
-
-    def body(self, value: JSON) -> bytes | None:
-        encoded = _encode(value)
-        return None if encoded is None else self.prefix + encoded + self.suffix
-
-
-def _parse(body: bytes) -> _Parsed | None:
-    """The JSON value at the start of `body`, or None: not UTF-8, no value, a duplicate key, too deep."""
-    try:
-        text = body.decode("utf-8")
-        start = len(text) - len(text.lstrip(_LEADING))
-        value, end = _DECODER.raw_decode(text, start)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return None
-    encoded = _encode(value)
-    if encoded is None:
-        return None
-    prefix, suffix = text[:start].encode(), text[end:].encode()
-    framed = len(prefix) + len(encoded) + len(suffix) == len(body) and body[len(prefix) :].startswith(encoded)
-    return _Parsed(value, prefix, suffix, framed)
-
-
-def _encode(value: JSON) -> bytes | None:
-    try:
-        return encode_json(value)
-    except (ValueError, TypeError, RecursionError):
-        return None
 
 
 def _get(root: JSON, path: tuple[Any, ...]) -> JSON:
@@ -211,7 +145,7 @@ def _with_body(request: WireRequest, body: bytes | None) -> WireRequest | None:
     return replace(request, headers=headers, body=body)
 
 
-def _steps(request: WireRequest, parsed: _Parsed | None) -> Iterator[Callable[[], WireRequest | None]]:
+def _steps(request: WireRequest, parsed: Parsed | None) -> Iterator[Callable[[], WireRequest | None]]:
     """Every one-step simplification of `request`, unbuilt: the body's first (tree top level first), then each
     header's drop."""
     if parsed is not None and parsed.exact:
@@ -254,7 +188,7 @@ def simplifications(request: WireRequest) -> Iterator[WireRequest]:
     """Every one-step simplification of the request: the definition of 1-minimal (a request is 1-minimal for a
     class when none of these keeps the class). Used by the reducer's last pass and by tests/bench to check."""
     seen = {_key(request)}
-    for step in _steps(request, _parse(request.body)):
+    for step in _steps(request, parse(request.body)):
         candidate = step()
         if candidate is not None and (key := _key(candidate)) not in seen:
             seen.add(key)
@@ -300,7 +234,7 @@ class _Reducer:
         self.window = 1
         self.current_key = _key(request)
         self.known: dict[bytes, bool] = {self.current_key: True}
-        self._parsed: tuple[WireRequest, _Parsed | None] | None = None
+        self._parsed: tuple[WireRequest, Parsed | None] | None = None
         self._reserve: tuple[WireRequest, int] | None = None
 
     # ------------------------------------------------------------ judging
@@ -354,9 +288,9 @@ class _Reducer:
         self.steps += 1
         return index
 
-    def parsed(self) -> _Parsed | None:
+    def parsed(self) -> Parsed | None:
         if self._parsed is None or self._parsed[0] is not self.current:
-            self._parsed = self.current, _parse(self.current.body)
+            self._parsed = self.current, parse(self.current.body)
         return self._parsed[1]
 
     def affordable(self, cost: int) -> bool:
@@ -371,7 +305,7 @@ class _Reducer:
         """The reduction passes, cheap big wins first: the body (as a tree when it is one), then the headers."""
         parsed = self.parsed()
         if parsed is not None and not parsed.exact:
-            self.first([_with_body(self.current, _encode(parsed.value))])
+            self.first([_with_body(self.current, parsed.encode(parsed.value))])
             parsed = self.parsed()
         if parsed is not None and parsed.framed:
             self.tree()
