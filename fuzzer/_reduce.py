@@ -5,17 +5,19 @@ the request itself. The engine gives a `Judge`: for candidate requests, in order
 class's exact signature. This module only proposes candidates; it sends nothing.
 
 One-step simplifications (`simplifications`, the definition of 1-minimal), each a request other than the input:
-- a body that is exactly a JSON tree: drop one object member or array element; empty one non-empty container;
-  empty one non-empty string; halve one string of two or more code points (keep its first half); set one non-zero
-  number to 0 (a raw token such as `1e400` or `NaN` counts when it is numeric). The root counts as well;
+- a body that is exactly a JSON tree (duplicate keys and invalid UTF-8 in strings included, see below): drop one
+  object member or array element; empty one non-empty container; empty one non-empty string; halve one string of
+  two or more code points (keep its first half); set one non-zero number to 0 (a raw token such as `1e400` or
+  `NaN` counts when it is numeric). The root counts as well;
 - any other body: remove its first half or its second half and, up to `BYTE_STEPS_UP_TO` (256) bytes, any one
   byte (every byte of a 2 MiB body would be two million candidates);
 - drop one header.
 
-A body is exactly a tree when `encode_json` of its value gives the body back (`fuzzer/_body.py`): it is parsed
-with hooks that keep spellings Python would change as `RawJSON` (`-0`, `1E2`, `1.10`, `1e400`, `NaN`); lone
-surrogates are kept (and written back as escapes); a duplicate key, invalid UTF-8 or a nest too deep to parse make
-it bytes.
+A body is exactly a tree when its value, parsed and written back exactly (`fuzzer/_body.py`), gives the body back.
+Spellings Python would change stay `RawJSON` (`-0`, `1E2`, `1.10`, `1e400`, `NaN`); an object with a duplicate key
+is its members in order, so its members drop one by one like any object's; invalid UTF-8 inside a string stays raw
+bytes, each byte one character the string steps keep or remove like any other; a lone surrogate from an escape stays
+an escape. A nest too deep to parse, or an escape `\\udc80`..`\\udcff` beside raw bytes, makes the body bytes.
 
 The reducer, cheap big wins first:
 1. A body that parses but is not exact (whitespace, BOM, trailing data, other spellings) is offered compact, as
@@ -57,7 +59,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from fuzzer._body import Parsed, parse
+from fuzzer._body import Members, Parsed, parse
 from fuzzer._model import JSON, RawJSON, WireRequest
 
 Judge = Callable[[Sequence[WireRequest]], Sequence[bool]]
@@ -85,9 +87,13 @@ class Reduction:
 # ---------------------------------------------------------------- bodies as JSON trees
 
 
+def _child(node: JSON, key: Any) -> JSON:
+    return node.pairs[key][1] if isinstance(node, Members) else node[key]  # a `Members` member by its index
+
+
 def _get(root: JSON, path: tuple[Any, ...]) -> JSON:
     for key in path:
-        root = root[key]
+        root = _child(root, key)
     return root
 
 
@@ -97,16 +103,21 @@ def _replace(root: JSON, path: tuple[Any, ...], new: JSON) -> JSON:
         return new
     chain = [root]
     for key in path[:-1]:
-        chain.append(chain[-1][key])
+        chain.append(_child(chain[-1], key))
     for container, key in zip(reversed(chain), reversed(path), strict=True):
-        copy = dict(container) if isinstance(container, dict) else list(container)
-        copy[key] = new
-        new = copy
+        if isinstance(container, Members):
+            pairs = list(container.pairs)
+            pairs[key] = pairs[key][0], new
+            new = Members(tuple(pairs))
+        else:
+            copy = dict(container) if isinstance(container, dict) else list(container)
+            copy[key] = new
+            new = copy
     return new
 
 
 def _children(node: JSON, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
-    keys = node if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else ()
+    keys = node if isinstance(node, dict) else range(len(_members(node)))
     return ((*path, key) for key in keys)
 
 
@@ -119,10 +130,17 @@ def _nonzero(node: JSON) -> bool:
 
 
 def _members(node: JSON) -> list[Any]:
-    return list(node.items()) if isinstance(node, dict) else list(node) if isinstance(node, list) else []
+    """A container's members (an object's as (key, value) pairs), in order; none for any other node."""
+    if isinstance(node, dict):
+        return list(node.items())
+    if isinstance(node, Members):
+        return list(node.pairs)
+    return list(node) if isinstance(node, list) else []
 
 
 def _container(like: JSON, members: list[Any]) -> JSON:
+    if isinstance(like, Members):
+        return Members(tuple(members))
     return dict(members) if isinstance(like, dict) else members
 
 
@@ -171,9 +189,9 @@ def _tree_edits(root: JSON) -> Iterator[tuple[tuple[Any, ...], Callable[[JSON], 
     while queue:
         path = queue.popleft()
         node = _get(root, path)
-        if isinstance(node, dict | list) and node:
+        if members := _members(node):
             yield path, lambda node: _container(node, [])
-            for index in range(len(node)):
+            for index in range(len(members)):
                 yield path, lambda node, i=index: _without(node, i)
         elif isinstance(node, str) and node:
             yield path, lambda node: ""
@@ -334,7 +352,7 @@ class _Reducer:
         while queue and (parsed := self.parsed()) is not None and parsed.framed:
             path = queue.popleft()
             node = _get(parsed.value, path)
-            if isinstance(node, dict | list):
+            if isinstance(node, dict | list | Members):
                 self.sequence(
                     lambda path=path: _members(self._node(path)),
                     lambda members, path=path, like=node: self._set(path, _container(like, members)),

@@ -138,6 +138,102 @@ def test_lone_surrogates_are_kept_as_their_escape() -> None:
     assert result.minimal
 
 
+# ---------------------------------------------------------------- duplicate keys and invalid UTF-8 as trees
+
+
+def wire(body: bytes) -> JSON:
+    """The body's value as a server could read it: invalid UTF-8 as U+DC80..U+DCFF, each object as a tuple of its
+    (key, value) members with duplicates kept; NOT_JSON when the body is not one JSON value."""
+    try:
+        return json.loads(body.decode("utf-8", "surrogateescape"), object_pairs_hook=tuple)
+    except ValueError:
+        return NOT_JSON
+
+
+def members(value: JSON, key: str) -> list[JSON]:
+    return [item for name, item in value if name == key] if isinstance(value, tuple) else []
+
+
+def first_fill_last_playbook(candidate: WireRequest) -> bool:
+    """The class of a duplicate `kind`: one runtime reads the first, the other the last."""
+    kinds = members(wire(candidate.body), "kind")
+    return len(kinds) >= 2 and kinds[0] == "fill" and kinds[-1] == "playbook"
+
+
+def test_a_duplicate_key_the_class_needs_keeps_both_members_and_drops_the_rest() -> None:
+    original = request(b'{"kind":"fill","kind":"playbook","a":[1,2],"b":"x"}')
+    result, judge = reduced(original, first_fill_last_playbook)
+    assert result.request.body == b'{"kind":"fill","kind":"playbook"}'
+    assert result.minimal and one_minimal(result, first_fill_last_playbook)
+    assert all(wire(c.body) is not NOT_JSON for call in judge.calls for c in call), "reduced as a tree"
+    assert result.sends <= 40  # 161 as bytes
+
+
+def test_a_nested_duplicate_key_is_reduced_as_a_tree_around_it() -> None:
+    original = request(b'{"kind":"playbook","artifact":{"name":"n","steps":[1,2,3],"name":"m"},"context":{}}')
+
+    def keeps(candidate: WireRequest) -> bool:
+        artifact = members(wire(candidate.body), "artifact")
+        return bool(artifact) and len(members(artifact[0], "name")) == 2
+
+    result, _ = reduced(original, keeps)
+    assert result.request.body == b'{"artifact":{"name":"","name":""}}'
+    assert result.minimal and one_minimal(result, keeps)
+
+
+def raw_ff_in_context(candidate: WireRequest) -> bool:
+    context = members(wire(candidate.body), "context")
+    return bool(context) and any(isinstance(text, str) and "\udcff" in text for _, text in context[0])
+
+
+def test_an_invalid_byte_the_class_needs_is_kept_and_every_other_member_dropped() -> None:
+    original = request(b'{"kind":"fill","artifact":{"fills":[{"candidate_id":"W-1"}]},"context":{"city":"\xff"}}')
+    result, judge = reduced(original, raw_ff_in_context)
+    assert result.request.body == b'{"context":{"city":"\xff"}}'
+    assert result.minimal and one_minimal(result, raw_ff_in_context)
+    assert all(wire(c.body) is not NOT_JSON for call in judge.calls for c in call), "reduced as a tree"
+    assert result.sends <= 15  # 214 as bytes
+
+
+def test_a_string_with_an_invalid_byte_shrinks_to_that_byte() -> None:
+    original = request(b'{"name":"ab\xffcd","steps":[1,2,3]}')
+    result, _ = reduced(original, lambda c: b"\xff" in c.body and wire(c.body) is not NOT_JSON)
+    assert result.request.body == b'{"name":"\xff"}'
+    assert result.minimal
+
+
+def test_raw_bytes_and_surrogate_escapes_in_one_body_are_written_back_as_they_came() -> None:
+    original = request(b'{"a":"x\xff\\ud800","\xc3k":["\\udfff",2],"b":"y"}')
+
+    def keeps(candidate: WireRequest) -> bool:
+        return all(part in candidate.body for part in (b"\xff", b"\\ud800", b"\xc3", b"\\udfff"))
+
+    assert bodies(original)[1:4] == [
+        b'{"\xc3k":["\\udfff",2],"b":"y"}',
+        b'{"a":"x\xff\\ud800","b":"y"}',
+        b'{"a":"x\xff\\ud800","\xc3k":["\\udfff",2]}',
+    ], "each member dropped, the others written back as they came"
+    result, judge = reduced(original, keeps)
+    assert judge.calls[0] == [request(b"{}")], "exact: no compact spelling offered first"
+    assert result.request.body == b'{"a":"\xff\\ud800","\xc3k":["\\udfff"]}'
+    assert result.minimal and one_minimal(result, keeps)
+
+
+def test_an_escape_that_would_read_as_a_raw_byte_beside_raw_bytes_makes_the_body_bytes() -> None:
+    alone = request(b'{"a":"\\udcff","b":1}')  # U+DCFF from an escape: a tree, written back as the escape
+    assert bodies(alone)[:3] == [b"{}", b'{"b":1}', b'{"a":"\\udcff"}']
+    text = request(b'{"a":"\\\\udcff","b":"\xff"}')  # an escaped backslash, then text: a tree
+    assert bodies(text)[:3] == [b"{}", b'{"b":"\xff"}', b'{"a":"\\\\udcff"}']
+
+    body = b'{"a":"\\udcff","b":"\xff"}'  # U+DCFF would stand for the escape and for the raw byte
+    half = len(body) // 2
+    assert bodies(request(body))[:3] == [body[half:], body[:half], body[1:]], "byte steps"
+    result, judge = reduced(request(body), lambda c: b"\\udcff" in c.body and b"\xff" in c.body)
+    assert all(c.body.count(b"\xff") <= 1 for call in judge.calls for c in call), "the escape never became a byte"
+    assert result.request.body == b"\\udcff\xff"
+    assert result.minimal
+
+
 # ---------------------------------------------------------------- bodies that are not exactly a tree
 
 
@@ -171,42 +267,6 @@ def test_a_byte_order_mark_is_kept_when_needed() -> None:
     result, _ = reduced(original, keeps)
     assert result.request.body == b"\xef\xbb\xbf{}"
     assert result.minimal
-
-
-def has_duplicate_key(body: bytes) -> bool:
-    found: list[str] = []
-
-    def pairs(members: list[tuple[str, JSON]]) -> dict[str, JSON]:
-        if len({key for key, _ in members}) != len(members):
-            found.append("duplicate")
-        return dict(members)
-
-    try:
-        json.loads(body, object_pairs_hook=pairs)
-    except ValueError:
-        return False
-    return bool(found)
-
-
-def test_a_duplicate_key_body_is_reduced_byte_by_byte() -> None:
-    original = request(b'{"kind":"playbook","artifact":{"name":"n","steps":[1,2,3]},"kind":"fill"}')
-    result, judge = reduced(original, lambda c: has_duplicate_key(c.body))
-    assert any(parsed(c.body) is NOT_JSON for call in judge.calls for c in call), "bytes were removed"
-    assert has_duplicate_key(result.request.body)
-    assert len(result.request.body) < len(original.body) // 2
-    assert result.minimal and one_minimal(result, lambda c: has_duplicate_key(c.body))
-
-
-def test_invalid_utf8_is_kept_when_needed() -> None:
-    original = request(b'{"name":"ab\xffcd","steps":[1,2,3]}')
-
-    def keeps(candidate: WireRequest) -> bool:
-        body = candidate.body
-        return b"\xff" in body and isinstance(parsed(body.replace(b"\xff", b"")), dict)
-
-    result, _ = reduced(original, keeps)
-    assert b"\xff" in result.request.body and len(result.request.body) <= 16
-    assert result.minimal and one_minimal(result, keeps)
 
 
 def test_a_padded_two_mib_body_shrinks_to_the_size_threshold_within_budget() -> None:
@@ -333,6 +393,22 @@ def test_simplifications_of_a_tree_cover_each_kind_top_level_first() -> None:
     assert all(candidate != original for candidate in simplifications(original))
 
 
+def test_simplifications_of_a_duplicate_key_drop_each_member_and_reach_into_each_value() -> None:
+    assert bodies(request(b'{"k":1,"k":"xy"}')) == [
+        b"{}",
+        b'{"k":"xy"}',
+        b'{"k":1}',
+        b'{"k":0,"k":"xy"}',
+        b'{"k":1,"k":""}',
+        b'{"k":1,"k":"x"}',
+    ]
+
+
+def test_simplifications_of_a_string_with_raw_bytes_count_each_byte_as_one_character() -> None:
+    assert bodies(request(b'["a\xff\xfe"]')) == [b"[]", b'[""]', b'["a"]']
+    assert bodies(request(b'{"\xff":"\xc3("}')) == [b"{}", b'{"\xff":""}', b'{"\xff":"\xc3"}']
+
+
 def test_simplifications_zero_only_non_zero_numbers() -> None:
     assert bodies(request(b"[1e400,-0,0,0.0,true,null,NaN]"))[-2:] == [
         b"[0,-0,0,0.0,true,null,NaN]",
@@ -372,11 +448,16 @@ class Somewhere:
             return True
         if isinstance(value, dict):
             return any(self(item) for item in value.values())
+        if isinstance(value, tuple):  # an object as `wire` reads it
+            return any(self(item) for _, item in value)
         return isinstance(value, list) and any(self(item) for item in value)
 
 
 def has_key(key: str) -> Somewhere:
-    return Somewhere(f"key {key!r}", lambda v: isinstance(v, dict) and key in v)
+    return Somewhere(f"key {key!r}", lambda v: key in v if isinstance(v, dict) else bool(members(v, key)))
+
+
+has_duplicate_key = Somewhere("duplicate key", lambda v: isinstance(v, tuple) and len(dict(v)) < len(v))
 
 
 def has_char(char: str) -> Somewhere:
@@ -413,4 +494,43 @@ def test_reductions_are_one_minimal_for_monotone_predicates(value: JSON, predica
     assert keeps(result.request)
     assert result.minimal
     assert one_minimal(result, keeps)
+    assert result.sends <= 200
+
+
+WIRE_TEXT = st.lists(st.sampled_from([b"x", b"\\u0000", b"\\ud800", b"\xff", b"\xc3"]), max_size=5).map(
+    lambda parts: b'"' + b"".join(parts) + b'"'  # no continuation byte: removing characters never joins raw bytes
+)
+WIRE_VALUES = st.recursive(
+    st.sampled_from([b"null", b"true", b"-3", b"0", b"17"]) | WIRE_TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4).map(lambda items: b"[" + b",".join(items) + b"]")
+        | st.lists(st.tuples(st.sampled_from([b'"a"', b'"k"', b'"\xff"']), inner), max_size=4).map(
+            lambda pairs: b"{" + b",".join(key + b":" + item for key, item in pairs) + b"}"
+        )
+    ),
+    max_leaves=12,
+)
+WIRE_PREDICATES = st.one_of(
+    st.just(has_duplicate_key),
+    st.sampled_from(["a", "k", "\udcff"]).map(has_key),
+    st.sampled_from("x\x00\ud800\udcff\udcc3").map(has_char),
+    st.integers(1, 3).map(has_array),
+    st.integers(1, 17).map(has_integer),
+)
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(WIRE_VALUES, WIRE_PREDICATES)
+def test_duplicate_keys_and_raw_bytes_reduce_as_trees_to_one_minimal(body: bytes, predicate: Somewhere) -> None:
+    def keeps(candidate: WireRequest) -> bool:
+        value = wire(candidate.body)
+        return value is not NOT_JSON and predicate(value)
+
+    original = request(body)
+    if not keeps(original):
+        return
+    result, judge = reduced(original, keeps)
+    assert result.minimal
+    assert one_minimal(result, keeps)
+    assert all(wire(c.body) is not NOT_JSON for call in judge.calls for c in call), "reduced as a tree"
     assert result.sends <= 200
