@@ -8,8 +8,11 @@ Prints, from one run on this machine, one section after another:
 
     python bench/quality.py [-n 1000] [--seed 5] [--no-noise]
 
-A section is a function of the parsed arguments that prints its lines (`SECTIONS`); a new one (for example the
-bundled pair mapped onto a catalogue of root causes) is one more function there. Every section judges
+  bundled pair   the demo's campaign (2,000 examples, seed 7) on the real Rust and Go runtimes, mapped onto the
+                 catalogue of root causes (tests/quality/catalogue.py, docs/divergences.md): causes found, classes
+                 per cause, classes of no cause, the share of 1-minimal reproducers, when the last class came.
+
+A section is a function of the parsed arguments that prints its lines (`SECTIONS`). Every section judges
 reproducers with the one 1-minimal check, `tests.quality.minimal.minimality` (also used by the quality tests):
 it sends the reproducer and each one-step simplification to both targets and classifies them with the
 campaign's policy. `Timeline` records when each class was found, from the engine's Observer hooks.
@@ -31,9 +34,12 @@ if str(ROOT) not in sys.path:
 
 from fuzzer._campaign import CampaignPlan, run_campaign  # noqa: E402
 from fuzzer._compare import ComparePolicy  # noqa: E402
+from fuzzer._config import Config  # noqa: E402
 from fuzzer._engine import EngineSettings, Observer  # noqa: E402
 from fuzzer._model import Finding, Target  # noqa: E402
+from fuzzer._runtimes import reference  # noqa: E402
 from fuzzer._send import Transport  # noqa: E402
+from tests.quality.catalogue import CAUSES, classes_by_cause  # noqa: E402
 from tests.quality.minimal import campaign_policy, minimality  # noqa: E402
 from tests.quality.planted import BUGS, CONFIG, NOISE, classes_by_bug, planted_pair  # noqa: E402
 
@@ -123,8 +129,42 @@ def planted_suite(args: argparse.Namespace) -> None:
                 print(f"      {j.finding.signature.key}\n        {j.explained}")
 
 
+def bundled_pair(args: argparse.Namespace) -> None:
+    """The demo's campaign on the real pair (2,000 examples, seed 7 unless given), mapped onto the catalogue."""
+    examples, seed = args.bundled_examples, args.bundled_seed
+    print(f"bundled pair · catalogue of {len(CAUSES)} causes · {examples:,} examples · seed {seed}")
+    with tempfile.TemporaryDirectory() as folder, reference(log_dir=Path(folder) / "logs") as targets:
+        settings = EngineSettings(examples=examples, seed=seed, max_seconds=args.max_seconds * 10)
+        timeline = Timeline()
+        outcome = run_campaign(CampaignPlan(Config(), targets, settings, Path(folder) / "corpus"), timeline)
+        findings = [f for f in outcome.report.findings if not f.known]
+        judged = judge(targets, findings, timeline, campaign_policy(Config().policy, outcome.result))
+    grouped = classes_by_cause(list(outcome.report.findings))
+    found = [cause for cause in CAUSES if grouped[cause.name]]
+    classes = sum(len(grouped[cause.name]) for cause in found)
+    print(f"  causes found            {len(found)} of {len(CAUSES)} catalogued")
+    print(f"  classes per cause       {classes}/{len(found)} = {classes / max(len(found), 1):.2f}")
+    print(f"  classes of no cause     {len(grouped[None])}")
+    print(f"  1-minimal reproducers   {_share(sum(j.minimal for j in judged), len(judged))} (new classes)")
+    if judged:
+        last = max(judged, key=lambda j: j.examples)
+        print(f"  last class found        after {last.examples:,} examples, {last.seconds:.1f} s")
+    result = outcome.result
+    print(
+        f"  campaign                {result.examples:,} examples, {result.elapsed_s:.1f} s, {len(findings)} new classes"
+    )
+    for cause in CAUSES:
+        keys = [f.signature.key for f in grouped[cause.name]]
+        print(f"  {cause.name:34s} {len(keys):>2d}" + (f"  ({cause.splits.split(';')[0]})" if len(keys) > 1 else ""))
+        if args.verbose:
+            for key in keys:
+                print(f"      {key}")
+    for finding in grouped[None]:
+        print(f"  (no cause)  {finding.signature.key}")
+
+
 Section = Callable[[argparse.Namespace], None]
-SECTIONS: tuple[Section, ...] = (planted_suite,)
+SECTIONS: tuple[Section, ...] = (planted_suite, bundled_pair)
 
 
 def main() -> int:
@@ -136,6 +176,8 @@ def main() -> int:
     )
     parser.add_argument("--no-noise", dest="noise", action="store_false", help="plant the bugs without the noise")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every class")
+    parser.add_argument("--bundled-examples", type=int, default=2000, help="the bundled pair's campaign (the demo's)")
+    parser.add_argument("--bundled-seed", type=int, default=7)
     args = parser.parse_args()
     print("parity-fuzz quality")
     for section in SECTIONS:

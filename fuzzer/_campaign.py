@@ -5,6 +5,7 @@ is found, so an interrupted campaign keeps everything it found.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +42,7 @@ class CampaignPlan:
     restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
     guide: bool = True  # a quarter of the cases mutate cases that showed a new outcome pair
+    stop: threading.Event | None = None  # set by a signal: the campaign stops at the next batch
 
 
 @dataclass
@@ -157,6 +159,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
             restart=plan.restart,
             noise=NoiseProbe() if plan.learn_noise and plan.config.learn_noise else None,
             guide=guide,
+            stop=plan.stop,
         )
         result = engine.run()
     paths = {digest: str(path) for digest, path in saved.items()}

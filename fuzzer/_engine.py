@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 import unittest
 import warnings
@@ -206,6 +207,7 @@ class Engine:
         restart: Callable[[str], None] | None = None,
         noise: NoiseProbe | None = None,
         guide: Guide | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -216,6 +218,7 @@ class Engine:
         self.forensics = Forensics(transport, health, restart, settings_.confirm, (IN_FLIGHT + 1) * settings_.batch)
         self.noise = noise
         self.guide = guide
+        self.stop = stop  # set when the user asked the campaign to stop (checked at every call)
         self.examples = 0
         self.shrink_calls = 0
         self.reduce_sends = 0
@@ -352,6 +355,8 @@ class Engine:
             probe()
 
     def _probe(self, state: _Run, cases: Batch[Case]) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt
         if state.target is None:
             self._generate(state, cases)
         else:

@@ -61,6 +61,9 @@ DEFAULT_MESSAGE_RULES: tuple[MessageRule, ...] = (
     # encoding/json: `cannot unmarshal number into Go value of type …`, `… into Go struct field x of type …`
     MessageRule.of(r"cannot unmarshal \w+ into", "cannot unmarshal _ into"),
     MessageRule.of(r"go struct field _ of type", "go struct field of type"),
+    # serde_json: an unpaired surrogate escape is `lone leading surrogate in hex escape` or, when a high surrogate
+    # is followed by anything but a low one, `unexpected end of hex escape`: one rejection
+    MessageRule.of(r"lone leading surrogate in hex escape|unexpected end of hex escape", "unpaired surrogate escape"),
     # positions: `at line N column N`, `at offset N`, `at position N` are already numbers-free; keep one form
     MessageRule.of(r" at (line n column n|offset n|position n|character n)\b", " at _"),
 )

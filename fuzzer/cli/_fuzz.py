@@ -20,7 +20,7 @@ from fuzzer._export import curl
 from fuzzer._model import Exchange, Finding, Response
 from fuzzer._report import body_text
 from fuzzer._send import Transport, probe_health
-from fuzzer.cli._main import State, cli, comma_list, config_option, resolved_targets, target_options
+from fuzzer.cli._main import STOP, State, cli, comma_list, config_option, resolved_targets, target_options
 
 
 class _Live(Observer):
@@ -150,6 +150,7 @@ def fuzz(
             restart=state.restart,
             learn_noise=not no_learn_noise,
             guide=not no_guide,
+            stop=STOP,
         )
         columns = (
             TextColumn("fuzzing"),

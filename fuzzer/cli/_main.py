@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,8 +130,19 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: stop sending, save, report."""
 
 
+STOP = threading.Event()
+"""Set by SIGINT and SIGTERM. The signal also raises at once; the engine checks the event at every batch, so a
+stop that lands where a library swallows the exception still ends the campaign at the next batch."""
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    STOP.set()
     raise _Terminated()
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    STOP.set()
+    raise KeyboardInterrupt()
 
 
 def _fail(message: str) -> None:
@@ -139,7 +151,9 @@ def _fail(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    STOP.clear()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, _on_sigint)
     try:
         code = cli.main(args=argv, prog_name="parity-fuzz", standalone_mode=False)
         return int(code or 0)
@@ -159,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 # Subcommands register themselves on `cli`.

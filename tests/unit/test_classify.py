@@ -251,3 +251,11 @@ def test_answers_that_echo_another_kind_are_one_class_whatever_rules_followed() 
     second = signed(rust_error("Schema", "operation", "missing"), ok(422, fill), scoped)
     assert first.key == "understood differently"
     assert first.digest == second.digest
+
+
+def test_serde_json_s_two_messages_for_an_unpaired_surrogate_are_one_rejection() -> None:
+    low = ok(
+        400, b"Failed to parse the request body as JSON: lone leading surrogate in hex escape at line 1 col 9", TEXT
+    )
+    high = ok(400, b"Failed to parse the request body as JSON: unexpected end of hex escape at line 1 col 9", TEXT)
+    assert signed(low, ok(200, VALID)).digest == signed(high, ok(200, VALID)).digest
