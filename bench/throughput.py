@@ -27,12 +27,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypothesis import strategies as st
-
 from fuzzer._campaign import case_strategy
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineSettings, Observer
+from fuzzer._guide import Guide
 from fuzzer._model import Case
+from fuzzer._noise import NoiseProbe
 from fuzzer._runtimes import reference
 from fuzzer._send import Flight, Transport
 
@@ -69,18 +69,23 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def campaign(
+def engine_for(
     transport: Transport,
-    strategy: st.SearchStrategy[Case],
     config: Config,
     known: frozenset[str],
-    examples: int,
-    batch: int,
-    seed: int,
+    settings: EngineSettings,
+    observer: Observer | None = None,
+) -> Engine:
+    """An engine as `parity-fuzz fuzz` builds one: its own outcome guide (and pool), learned noise."""
+    guide = Guide()
+    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide)
+    return Engine(transport, strategy, config.policy, known, settings, observer, noise=NoiseProbe(), guide=guide)
+
+
+def campaign(
+    transport: Transport, config: Config, known: frozenset[str], examples: int, batch: int, seed: int
 ) -> tuple[float, Engine]:
-    engine = Engine(
-        transport, strategy, config.policy, known, EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1)
-    )
+    engine = engine_for(transport, config, known, EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1))
     result = engine.run()
     return result.examples / result.elapsed_s, engine
 
@@ -104,9 +109,9 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def long_campaign(transport: Transport, strategy: st.SearchStrategy[Case], config: Config, examples: int) -> str:
+def long_campaign(transport: Transport, config: Config, examples: int) -> str:
     memory = _Memory(examples)
-    engine = Engine(transport, strategy, config.policy, frozenset(), EngineSettings(examples=examples, seed=5), memory)
+    engine = engine_for(transport, config, frozenset(), EngineSettings(examples=examples, seed=5), memory)
     result = engine.run()
     return (
         f"{result.examples:,} examples in {result.elapsed_s:.0f}s, {len(result.findings)} classes: "
@@ -172,33 +177,32 @@ def main() -> int:
     parser.add_argument("--long", type=int, default=20_000, help="examples of the memory run (0: skip it)")
     args = parser.parse_args()
     config = Config()
-    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), ())
 
     print(
         f"parity-fuzz throughput · {args.examples} examples · workers {args.workers} · batch {args.batch} · "
         f"median of {args.repeat} passes"
     )
     with reference() as pair, Recording(pair, workers=args.workers) as transport:
-        cold, engine = campaign(transport, strategy, config, frozenset(), args.examples, args.batch, args.seed)
-        known = frozenset(sig.digest for sig in engine.classes)
+        cold, engine = campaign(transport, config, frozenset(), args.examples, args.batch, args.seed)
+        known = frozenset(sig.digest for sig in engine.ledger.classes)
         # The ceiling sends exactly the cases the steady campaign sends, recorded from one run of it, the same way
         # (batches of --batch, the next written before the answers to the last are read). Ceiling and campaign
         # passes alternate, so that a drift of the machine touches both.
         transport.recorded = []
-        campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)
+        campaign(transport, config, known, args.examples, args.batch, args.seed)
         cases, transport.recorded = transport.recorded, None
         limits, rates = [], []
         for _ in range(args.repeat):
             limits.append(ceiling(transport, cases, args.batch))
-            rates.append(campaign(transport, strategy, config, known, args.examples, args.batch, args.seed)[0])
+            rates.append(campaign(transport, config, known, args.examples, args.batch, args.seed)[0])
         limit, steady = median(limits), median(rates)
         print(
             f"transport ceiling      {limit:8,.0f} cases/s   (the campaign's own cases, pre-built, same client)"
             f"{_spread(limits)}"
         )
         print(
-            f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.findings)} classes found and shrunk, "
-            f"{engine.shrink_calls} shrink calls)"
+            f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.ledger.findings)} classes found, shrunk "
+            f"and reduced, {engine.shrink_calls} shrink calls, {engine.reduce_sends} reduce sends)"
         )
         print(
             f"steady campaign        {steady:8,.0f} cases/s   (the same campaign again: every class known)"
@@ -208,7 +212,7 @@ def main() -> int:
         print(f"schemathesis           {schemathesis_rate(pair[0].url, min(args.examples, 1000))}")
         print("steady / schemathesis  compare the two lines above: parity-fuzz sends every case to both runtimes")
         if args.long:
-            print(f"long campaign          {long_campaign(transport, strategy, config, args.long)}")
+            print(f"long campaign          {long_campaign(transport, config, args.long)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (fuzzer)      {peak:8,.0f} MiB")
     return 0

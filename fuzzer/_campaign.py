@@ -41,7 +41,7 @@ class CampaignPlan:
     report_json: Path | None = None
     restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
-    guide: bool = True  # a quarter of the cases mutate cases that showed a new outcome pair
+    guide: bool = True  # a seventh of the cases mutate cases that showed a new outcome pair
     stop: threading.Event | None = None  # set by a signal: the campaign stops at the next batch
 
 

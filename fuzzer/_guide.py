@@ -77,7 +77,7 @@ class Guide:
         if new and len(self.members) < POOL_LIMIT:
             envelope = _envelope(case)
             if envelope is not None:
-                self.members.append((at, PoolMember(case.kind, envelope, case.label)))
+                self.members.append((at, PoolMember.of(case.kind, envelope, case.label)))
 
     def coverage(self) -> OutcomeCoverage:
         sides = ({left for left, _ in self.pairs}, {right for _, right in self.pairs})

@@ -26,8 +26,8 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = No
     """Cases of the given modes (combined in the order valid, mutated, adversarial, whatever order given).
 
     With a `pool` (the engine's cases that showed a new outcome pair) and the mutated mode, guided cases —
-    mutations of pool members, see `strategies._guided` — come after the others, one table entry per kind (a
-    quarter of the cases with the three default modes).
+    mutations of pool members, see `strategies._guided` — come after the others, as one more table entry (a
+    seventh of the cases with the three default modes and two kinds).
 
     Raises ValueError for an unknown mode, no mode, or a space without kinds.
     """
@@ -49,9 +49,8 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = No
         if mode in modes
         for kind in range(len(space.kinds))
     )
-    if pool is not None and "mutated" in modes:
-        guided = guided_cases(space, formats, pool).function
-        table += tuple((guided, kind) for kind in range(len(space.kinds)))
+    if pool is not None and "mutated" in modes:  # one entry: a member brings its own kind
+        table += ((guided_cases(space, formats, pool).function, 0),)
 
     def case(draw: Source) -> Case:
         function, kind = draw.choose(table)

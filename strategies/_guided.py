@@ -16,6 +16,7 @@ from typing import Protocol
 
 from fuzzer._model import JSON, Case
 from strategies._mutated import Mutator, mutated_cases
+from strategies._paths import Path, sites
 from strategies._schema import Draw, Formats
 from strategies._source import Drawn
 from strategies._space import CaseSpace
@@ -27,6 +28,11 @@ class PoolMember:
     kind: str
     envelope: JSON
     label: str
+    places: tuple[tuple[Path, JSON], ...] = ()  # `sites(envelope)`, computed once for every case drawn from it
+
+    @classmethod
+    def of(cls, kind: str, envelope: JSON, label: str) -> PoolMember:
+        return cls(kind, envelope, label, tuple(sites(envelope)))
 
 
 class Pool(Protocol):
@@ -44,7 +50,7 @@ def guided_cases(space: CaseSpace, formats: Formats, pool: Pool) -> Drawn[Case]:
         if not members:
             return fallback(draw, kind)
         member = draw.choose(members)
-        envelope, labels = mutate(draw, member.kind, member.envelope)
+        envelope, labels = mutate(draw, member.kind, member.envelope, member.places)
         draft = Draft(member.kind, member.envelope)
         return case_of(space, draft, "guided", f"guided {member.kind}: {'; '.join(labels)}", envelope=envelope)
 

@@ -26,7 +26,7 @@ optional property left out) it is an ordinary string mutation.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
 from fuzzer._model import JSON, Case, RawJSON
@@ -89,8 +89,10 @@ class Mutator:
         grammars = Grammars(space.kinds)
         self.tables = {spec.name: _table(grammars.of(spec.name)) for spec in space.kinds}
 
-    def __call__(self, draw: Draw, kind: str, envelope: JSON) -> tuple[JSON, list[str]]:
-        places = sites(envelope)
+    def __call__(
+        self, draw: Draw, kind: str, envelope: JSON, places: Sequence[tuple[Path, JSON]] | None = None
+    ) -> tuple[JSON, list[str]]:
+        places = sites(envelope) if places is None else places
         table = self.tables.get(kind, _MUTATIONS)
         labels = []
         # Drawn like a list (a span per mutation, "one more?" before each further one), so that the shrinker
@@ -126,7 +128,7 @@ def _table(grammars: SiteGrammars) -> Table:
 
 
 def _mutate(
-    draw: Draw, table: Table, envelope: JSON, places: list[tuple[Path, JSON]], kinds: tuple[str, ...]
+    draw: Draw, table: Table, envelope: JSON, places: Sequence[tuple[Path, JSON]], kinds: tuple[str, ...]
 ) -> tuple[JSON, str] | None:
     """One mutation of `envelope` at one of the draft's `places`, or None when an earlier mutation removed that
     place or changed its value into one this mutation does not apply to."""

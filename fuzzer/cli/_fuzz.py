@@ -100,7 +100,7 @@ class _Live(Observer):
 @click.option(
     "--no-guide",
     is_flag=True,
-    help="Do not spend a quarter of the cases on mutations of cases that showed a new outcome pair.",
+    help="Do not spend a seventh of the cases on mutations of cases that showed a new outcome pair.",
 )
 @click.option(
     "--no-learn-noise",
