@@ -31,7 +31,7 @@ import time
 import unittest
 import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -42,8 +42,9 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
+from fuzzer._arbiter import Arbiter
 from fuzzer._classify import signature_of
-from fuzzer._compare import ComparePolicy, crashed, lift_body
+from fuzzer._compare import ComparePolicy, crashed
 from fuzzer._errors import ParityError
 from fuzzer._forensics import Forensics, RuntimeDied
 from fuzzer._guide import Guide, OutcomeCoverage
@@ -51,17 +52,17 @@ from fuzzer._judge import Judge
 from fuzzer._ledger import Ledger
 from fuzzer._model import (
     Case,
+    Comparison,
     Divergence,
     Exchange,
     Finding,
-    Outcome,
-    Response,
     Signature,
     WireRequest,
 )
 from fuzzer._noise import NoiseProbe
-from fuzzer._reduce import Reduction, reduce_request
+from fuzzer._reduce import Reduction
 from fuzzer._send import Flight, Transport
+from fuzzer._settle import Settler
 from strategies import Batch, batches
 
 
@@ -216,12 +217,13 @@ class Engine:
         self.judge = Judge(policy)
         self.ledger = Ledger(known)
         self.forensics = Forensics(transport, health, restart, settings_.confirm, (IN_FLIGHT + 1) * settings_.batch)
+        self.arbiter = Arbiter(transport, self.judge, self.forensics, self.ledger)
+        self.settler = Settler(self.arbiter, settings_.confirm, settings_.reduce_budget)
         self.noise = noise
         self.guide = guide
         self.stop = stop  # set when the user asked the campaign to stop (checked at every call)
         self.examples = 0
         self.shrink_calls = 0
-        self.reduce_sends = 0
         self.runs = 0
         self.crashed: str | None = None
         self._deadline: float | None = None
@@ -269,7 +271,7 @@ class Engine:
             errors=self.ledger.error_list(),
             agreed=self.ledger.agreed,
             shrink_calls=self.shrink_calls,
-            reduce_sends=self.reduce_sends,
+            reduce_sends=self.settler.reduce_sends,
             runs=self.runs,
             unpursued=len({s for s in side if not self.ledger.is_known(s)}),
             interrupted=interrupted,
@@ -389,7 +391,7 @@ class Engine:
         exchanges = self.transport.finish(sent.flight)
         if self.noise is not None:
             self._probe_noise(exchanges)
-        judged = self._judge_exchanges(exchanges, state.segment if sent.counted else None)
+        judged = self.arbiter.judged(exchanges, self._observer_for(state) if sent.counted else None)
         if sent.counted:
             self.examples += len(sent.cases)
             for _, divergence in judged:
@@ -397,7 +399,7 @@ class Engine:
         for index, (_, divergence) in enumerate(judged):
             if divergence is None or self.ledger.is_known(divergence.signature):
                 continue
-            if not self._reproduces(divergence):
+            if not self.arbiter.shows(divergence):
                 self.ledger.note_flaky(divergence)
                 continue
             state.target, state.reproducer, state.alone = divergence.signature, divergence, sent.batch.alone(index)
@@ -416,7 +418,7 @@ class Engine:
         fresh = list({case.request: case for case in cases if case.request not in state.answers}.values())
         if len(state.answers) + len(fresh) > ANSWER_CACHE:
             state.answers.clear()
-        for case, divergence in self._judge(fresh):
+        for case, divergence in self.arbiter.judge_many(fresh):
             state.answers[case.request] = divergence
         for case in cases:
             divergence = state.answers.get(case.request)
@@ -436,25 +438,12 @@ class Engine:
             state.reproducer = replace(divergence, exchange=replace(divergence.exchange, case=case))
             _raise_new_class(divergence.signature)
 
-    def _judge(self, cases: list[Case]) -> list[tuple[Case, Divergence | None]]:
-        self.forensics.sent(cases)
-        return self._judge_exchanges(self.transport.exchange_many(cases) if cases else [])
-
-    def _judge_exchanges(
-        self, exchanges: list[Exchange], observed: int | None = None
-    ) -> list[tuple[Case, Divergence | None]]:
-        """Each exchange's divergence (None: agreement); counted ones (`observed`) also go to the guide."""
-        judged: list[tuple[Case, Divergence | None]] = []
-        self.forensics.watch(exchanges)
-        for exchange in exchanges:
-            try:
-                comparison, divergence = self.judge.verdict(exchange)
-                if observed is not None and self.guide is not None:
-                    self.guide.observe(exchange.case, comparison, observed)
-                judged.append((exchange.case, divergence))
-            except Exception as err:  # an engine bug must not turn into a "divergence" for Hypothesis
-                self.ledger.note_error(f"comparing case {exchange.case.label!r} failed: {type(err).__name__}: {err}")
-        return judged
+    def _observer_for(self, state: _Run) -> Callable[[Case, Comparison], None] | None:
+        """What sees every counted case's comparison: the guide, tagging it with the run's segment."""
+        guide = self.guide
+        if guide is None:
+            return None
+        return lambda case, comparison: guide.observe(case, comparison, state.segment)
 
     # ------------------------------------------------------------ noise
 
@@ -464,12 +453,9 @@ class Engine:
         assert self.noise is not None
         wanted = self.noise.wants(exchanges)
         if wanted:
-            again = self.transport.exchange_many([e.case for e in wanted])
-            self.forensics.watch(again)
-            learned = self.noise.learn(self.examples, wanted, again)
+            learned = self.noise.learn(self.examples, wanted, self.arbiter.send([e.case for e in wanted]))
         elif self.noise.due(self.examples):
-            again = self.transport.exchange_many([case for case, _ in self.noise.sample])
-            self.forensics.watch(again)
+            again = self.arbiter.send([case for case, _ in self.noise.sample])
             learned = self.noise.reprobe(self.examples, again)
         else:
             return
@@ -504,46 +490,14 @@ class Engine:
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() > self._deadline
 
-    def _resend(self, divergence: Divergence) -> Signature | None:
-        exchange = self.transport.exchange(divergence.exchange.case)
-        self.forensics.watch([exchange])  # a runtime dying while it was being confirmed is a crash, not a class
-        _, again = self.judge.verdict(exchange)
-        return again.signature if again else None
-
-    def _reproduces(self, divergence: Divergence, times: int = 1) -> bool:
-        return all(self._resend(divergence) == divergence.signature for _ in range(times))
-
     def _settle_run(self, state: _Run, *, shrunk: bool = True) -> None:
+        """Reduce and confirm the class the run shrank (`fuzzer._settle`), and record it, or note it flaky."""
         assert state.target is not None and state.reproducer is not None
-        shrunk_case = state.reproducer
-        reduced, reduction = self._reduce(shrunk_case)
-        for minimal in (reduced, shrunk_case) if reduced is not shrunk_case else (shrunk_case,):
-            if self._reproduces(minimal, self.settings.confirm):
-                self._record(minimal, shrunk=shrunk, reduction=reduction if minimal is reduced else None)
-                return
-        self.ledger.note_flaky(shrunk_case)
-
-    def _reduce(self, divergence: Divergence) -> tuple[Divergence, Reduction | None]:
-        """The reproducer's request reduced while it keeps the class's exact signature (`fuzzer._reduce`)."""
-        if self.settings.reduce_budget == 0:
-            return divergence, None
-        target = divergence.signature
-        original = divergence.exchange.case
-        kept: dict[WireRequest, Divergence] = {}
-
-        def judge(requests: Sequence[WireRequest]) -> list[bool]:
-            for case, seen in self._judge([replace(original, request=request) for request in requests]):
-                if seen is not None and seen.signature == target:
-                    kept[case.request] = seen
-            return [request in kept for request in requests]
-
-        reduction = reduce_request(original.request, judge, budget=self.settings.reduce_budget)
-        self.reduce_sends += reduction.sends
-        if reduction.steps == 0 or reduction.request not in kept:
-            return divergence, reduction
-        found = kept[reduction.request]
-        case = reduced_case(original, reduction.request)
-        return replace(found, exchange=replace(found.exchange, case=case)), reduction
+        settled = self.settler.settle(state.reproducer)
+        if settled is None:
+            self.ledger.note_flaky(state.reproducer)
+            return
+        self._record(settled.reproducer, shrunk=shrunk, reduction=settled.reduction)
 
     def _record(self, divergence: Divergence, *, shrunk: bool, reduction: Reduction | None = None) -> None:
         finding = Finding(
@@ -558,19 +512,6 @@ class Engine:
         )
         self.ledger.record(finding)
         self.observer.found(finding)
-
-
-def reduced_case(original: Case, request: WireRequest) -> Case:
-    """`original` with a reduced request: the label says so, and the structured view follows the body."""
-    envelope = lift_body(Response(Outcome.OK, 200, None, request.body))
-    artifact = context = None
-    if isinstance(envelope, dict):
-        artifact, context = envelope.get("artifact"), envelope.get("context")
-    label = original.label if original.label.endswith(REDUCED) else original.label + REDUCED
-    return replace(original, request=request, label=label, artifact=artifact, context=context)
-
-
-REDUCED = " (reduced)"
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:
