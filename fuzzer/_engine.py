@@ -36,9 +36,7 @@ from typing import NoReturn
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
-from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
 from fuzzer._classify import classify, digest_of, signature_of
@@ -60,6 +58,7 @@ from fuzzer._model import (
 )
 from fuzzer._send import Flight, Transport
 from strategies import Batch, batches
+from strategies._hypothesis_internals import ChoiceT, InMemoryExampleDatabase, choices_to_bytes
 
 
 @dataclass(frozen=True, slots=True)
