@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from strategies._schema import read_json
+from fuzzer._jsonfile import read_json
 
 _WORKER_FIELDS = ("id", "name", "city", "role")
 
