@@ -73,3 +73,25 @@ def read_json(path: str | Path, what: str, limit: int = MAX_DEPTH) -> Any:
         return parse_json(text, limit)
     except ValueError as err:
         raise ValueError(f"{what} {path}: {err}") from err
+
+
+def read_schema(path: str | Path) -> dict[str, Any]:
+    """A JSON Schema (draft-07) file: a JSON object the draft-07 meta-schema accepts. Raises ValueError
+    `"schema <path>: <reason>"` otherwise."""
+    import jsonschema  # here: reading a case file or the roster does not need it
+
+    schema = read_json(path, "schema")
+    if not isinstance(schema, dict):
+        raise ValueError(f"schema {path}: expected a JSON object, got {type(schema).__name__}")
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as err:
+        raise ValueError(f"schema {path}: not a valid draft-07 schema ({_short(err.message)})") from err
+    except RecursionError:
+        raise ValueError(f"schema {path}: nested too deeply to check; flatten it (use definitions)") from None
+    return schema
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,7 +9,8 @@ Two ways to draw them, chosen once per process (`fallback_in_use()` says which):
   merged, `oneOf` read as `anyOf`, a missing `type` inferred from the keywords, keywords it cannot express
   dropped), compiled, and each value is checked against the full schema with jsonschema, drawing again up to
   TRIES times. A value that still does not validate is used anyway: it is a case for a fuzzer, and rejecting it
-  would make Hypothesis drop the whole batch it belongs to.
+  would make Hypothesis drop the whole batch it belongs to. (A schema whose references form a cycle is not
+  checked: jsonschema could follow the cycle for ever.)
 
 None of the bundled schemas needs either; a user's schema with `pattern` and length bounds, `oneOf`, `allOf`,
 `not`, `$ref`, `patternProperties` or the like does.
@@ -47,14 +48,16 @@ _PROBE = {"type": "object", "required": ["a"], "properties": {"a": {"type": "arr
 def fallback_plan(schema: JSON, formats: Formats) -> Plan:
     """A plan for `schema` (a subschema the compiler does not handle, or a whole schema that uses `$ref`)."""
     from_schema = _working_from_schema()
-    if from_schema is not None:
+    if from_schema is not None and _plain_references(schema):
         custom = {  # the contract's formats; hypothesis-jsonschema has its own of the standard ones
             name: source if isinstance(source, st.SearchStrategy) else st.sampled_from(list(source))
             for name, source in formats.items()
             if STANDARD_FORMATS.get(name) is not source
         }
         try:
-            return _Leaf(from_schema(schema, custom_formats=custom))
+            strategy = from_schema(schema, custom_formats=custom)
+            strategy.validate()  # some of its refusals come only here, or when drawing
+            return _Leaf(strategy)
         except Exception:  # hypothesis-jsonschema refuses schemas in many ways; relax those
             pass
     return relaxed_plan(schema, formats)
@@ -98,8 +101,9 @@ def relaxed_plan(schema: JSON, formats: Formats) -> Plan:
     plan = Compiler(formats, lambda sub, _formats: _Leaf(any_json())).compile(relaxed)
     if plan is EMPTY:
         return EMPTY
-    validator = jsonschema.Draft7Validator(schema if isinstance(schema, dict | bool) else True)
-    return _Checked(plan, validator)
+    if not _plain_references(schema):  # a reference cycle can send jsonschema round it for ever
+        return plan
+    return _Checked(plan, jsonschema.Draft7Validator(schema if isinstance(schema, dict | bool) else True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,7 @@ class _Checked:
     def _valid(self, value: JSON) -> bool:
         try:
             return bool(self.validator.is_valid(value))
-        except (re.error, RecursionError, TypeError, ValueError):  # a pattern Python cannot compile, say
+        except Exception:  # a pattern Python cannot compile, a reference to another file: no check, the value
             return True
 
 
@@ -129,9 +133,9 @@ def relax(schema: JSON, root: JSON, formats: Formats, depth: int = REF_DEPTH) ->
     if not isinstance(schema, dict):
         return False if schema is False else {}
     for part in schema.get("allOf", []):
-        part, _ = _deref(part, root, depth)
+        part, left = _deref(part, root, depth)
         if isinstance(part, dict):
-            schema = _merge(schema, part)
+            schema, depth = _merge(schema, part), min(depth, left)
     schema = {key: value for key, value in schema.items() if key != "allOf"}
     branches = schema.get("anyOf") or schema.get("oneOf")
     if isinstance(branches, list) and branches:
@@ -193,6 +197,34 @@ def _relax_object(schema: dict[str, Any], kept: dict[str, Any], root: JSON, form
         names = [f"p{n}" for n in range(wanted - len(kept["properties"]))]
         kept["properties"].update((name, extra) for name in names)
         kept["required"] = list(dict.fromkeys([*kept.get("required", []), *names]))
+
+
+def _plain_references(root: JSON) -> bool:
+    """True when every `$ref` in `root` points into `root` itself, at something that exists, without a cycle:
+    hypothesis-jsonschema fails on the others only when it draws (or tries to fetch them)."""
+
+    def targets(schema: JSON) -> list[str]:
+        found: list[str] = []
+        stack = [schema]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                if "$ref" in item:
+                    found.append(item["$ref"])
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return found
+
+    def plain(reference: Any, chain: frozenset[str]) -> bool:
+        if not isinstance(reference, str) or not reference.startswith("#") or reference in chain:
+            return False
+        target = _pointer(root, reference[1:])
+        if target is None:
+            return False
+        return all(plain(inner, chain | {reference}) for inner in targets(target))
+
+    return all(plain(reference, frozenset()) for reference in targets(root))
 
 
 def _inferred(schema: dict[str, Any]) -> str | None:

@@ -30,11 +30,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import jsonschema
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from fuzzer._jsonfile import read_json
+from fuzzer._jsonfile import read_schema
 from fuzzer._model import JSON
 from strategies._formats import STANDARD_FORMATS
 from strategies._source import Drawn, Source
@@ -53,6 +52,8 @@ MAX_SIZE = 10_000
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples"})
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_VALUES = frozenset({"const", "enum", "default", "examples"})
+"""Keywords whose values are instances, not schemas."""
 _KEYWORDS = MappingProxyType(
     {
         "null": frozenset({"type"}),
@@ -189,15 +190,9 @@ class _Boolean:
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
-    """Read a JSON Schema file. Raises ValueError naming the path and the reason when it is unusable."""
-    schema = read_json(path, "schema")
-    if not isinstance(schema, dict):
-        raise ValueError(f"schema {path}: expected a JSON object, got {type(schema).__name__}")
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise ValueError(f"schema {path}: not a valid draft-07 schema ({exc.message})") from exc
-    return schema
+    """Read a JSON Schema (draft-07) file. Raises ValueError naming the path and the reason when it is unusable
+    (unreadable, not JSON, nested too deeply, not an object, not a valid draft-07 schema)."""
+    return read_schema(path)
 
 
 def compile_schema(schema: JSON, formats: Formats) -> st.SearchStrategy[JSON]:
@@ -218,6 +213,7 @@ def compile_plan(schema: JSON, formats: Formats) -> Plan:
     for more than parity-fuzz generates."""
     if not isinstance(schema, dict | bool):
         raise ValueError(f"schema must be an object or a boolean, not {type(schema).__name__}: {schema!r}")
+    _check_sizes(schema)
     compiler = Compiler({**STANDARD_FORMATS, **formats}, _fallback)
     if isinstance(schema, dict) and _mentions_ref(schema):
         return _fallback(schema, compiler.formats)
@@ -383,10 +379,22 @@ def _number(schema: dict[str, Any], compiler: Compiler) -> Plan:
 
 
 def _size(schema: dict[str, Any], key: str, default: int) -> int:
-    value = int(schema.get(key, default))
-    if value > MAX_SIZE:
-        raise ValueError(f"{key}={value} is more than parity-fuzz generates (at most {MAX_SIZE}); lower it")
-    return value
+    return int(schema.get(key, default))
+
+
+def _check_sizes(schema: JSON) -> None:
+    """ValueError when any part of `schema` asks for more items, characters or properties than MAX_SIZE."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in ("minItems", "minLength", "minProperties"):
+                value = item.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool) and value > MAX_SIZE:
+                    raise ValueError(f"{key}={value} is more than parity-fuzz generates (at most {MAX_SIZE}); lower it")
+            stack.extend(value for key, value in item.items() if key not in _VALUES)
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _string(schema: dict[str, Any], compiler: Compiler) -> Plan:
