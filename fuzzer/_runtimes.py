@@ -114,13 +114,15 @@ def _wait_healthy(process: subprocess.Popen[bytes], name: str, url: str, log: Pa
                 f" ({' '.join(tail) or 'no output'}); see {log}"
             )
         try:
-            if httpx.get(f"{url}/health", timeout=1.0, trust_env=False).status_code == 200:
+            if httpx.get(url + _bundled.HEALTH, timeout=1.0, trust_env=False).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
     process.terminate()
-    raise RuntimeSetupError(f"the {name} runtime did not answer {url}/health within {START_TIMEOUT:g}s; see {log}")
+    raise RuntimeSetupError(
+        f"the {name} runtime did not answer {url}{_bundled.HEALTH} within {START_TIMEOUT:g}s; see {log}"
+    )
 
 
 def launch(name: str, addr: str, *, go_serde_errors: bool = False, log_dir: Path) -> Running:

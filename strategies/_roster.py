@@ -37,9 +37,6 @@ class Roster:
                 return worker
         return None
 
-    def in_city(self, city: str) -> tuple[Worker, ...]:
-        return tuple(w for w in self.workers if w.city == city)
-
 
 def load_roster(path: str | Path) -> Roster:
     """Read a roster file (`{"workers": [{"id", "name", "city", "role"}, ...]}`).
