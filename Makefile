@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The second test pass: the oldest Hypothesis that pyproject.toml admits, in a venv of its own.
+OLDEST := .venv-hypothesis-oldest
+HYPOTHESIS_OLDEST = $(shell $(PYTHON) -c 'import re, tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(next(re.match(r"hypothesis>=([0-9.]+)", d).group(1) for d in deps if re.match(r"hypothesis>=", d)))')
 CARGO  := cargo
 GO     := go
 RUST   := targets/rust
 GOSRC  := targets/go
 
-.PHONY: all venv build demo test test-python test-rust test-go replay lint bench clean
+.PHONY: all venv build demo test test-python test-hypothesis-oldest test-rust test-go replay lint bench clean
 
 all: test
 
@@ -39,7 +42,19 @@ replay: build
 	$(BIN)/parity-fuzz replay --reference corpus --junit .parity/replay-junit.xml --report-md .parity/replay.md
 
 test-python: venv
+	@$(BIN)/python -c "import hypothesis; print('pytest on hypothesis', hypothesis.__version__)"
 	$(BIN)/pytest -q
+
+# The Python tests again on the oldest supported Hypothesis (`make test` runs on the newest, in a fresh clone).
+$(OLDEST)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/pip install --quiet --upgrade pip
+	$(OLDEST)/bin/pip install --quiet -e ".[dev]" "hypothesis==$(HYPOTHESIS_OLDEST)"
+	touch $@
+
+test-hypothesis-oldest: build $(OLDEST)/.installed
+	@$(OLDEST)/bin/python -c "import hypothesis; print('pytest on hypothesis', hypothesis.__version__)"
+	$(OLDEST)/bin/pytest -q
 
 test-rust:
 	cd $(RUST) && $(CARGO) test --quiet
@@ -61,4 +76,4 @@ bench: build
 	$(BIN)/python bench/quality.py
 
 clean:
-	rm -rf $(VENV) .parity $(RUST)/target $(GOSRC)/bin
+	rm -rf $(VENV) $(OLDEST) .parity $(RUST)/target $(GOSRC)/bin

@@ -22,9 +22,7 @@ from fuzzer._model import Case, Finding, Target
 from fuzzer._noise import NoiseProbe
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
-from strategies import CaseSpace, KindSpec, cases, load_roster, load_schema
-
-MODES = ("valid", "mutated", "adversarial")
+from strategies import MODES, CaseSpace, KindSpec, cases, load_roster, load_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +72,10 @@ def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
             )
         )
     roster = None
-    if config.roster is not None and config.roster.is_file():
+    if config.roster is not None:
         try:
             roster = load_roster(config.roster)
-        except (OSError, ValueError) as err:
+        except ValueError as err:
             raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
     return CaseSpace(
         kinds=tuple(specs), path=config.endpoint, headers=(("content-type", "application/json"),), roster=roster
@@ -97,7 +95,11 @@ def case_strategy(
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise ConfigError(f"--mode {bad[0]!r} is not a mode; choose from {', '.join(MODES)}")
-    return cases(build_space(config, kinds), modes=list(modes), pool=pool)
+    space = build_space(config, kinds)
+    try:
+        return cases(space, modes=list(modes), pool=pool)
+    except ValueError as err:  # a schema the compiler refuses: it names the kind and the reason
+        raise ConfigError(f"cannot generate cases: {err}") from err
 
 
 class _Saver(Observer):

@@ -1,5 +1,8 @@
 """Config: `parity.toml` at the project root, or `[tool.parity-fuzz]` in `pyproject.toml`.
 
+Every key is checked for its type and range when the file is loaded; anything else is a ConfigError of one
+line that names the file, the key, the value and the fix (the CLI exits with code 2).
+
 endpoint = "/v1/validate"          # the path every case is sent to
 health = "/health"                 # probed at start and when a runtime stops answering
 timeout = 5.0                      # seconds per request
@@ -9,10 +12,6 @@ key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: pa
 rule_order = ["schema/artifact", …] # the order the contract checks its rules in (first failure wins)
 scope_paths = ["/kind"]            # what an answer echoes of the request as it understood it
 learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
-
-[[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
-pattern = "request id [0-9a-f-]+"  # a regular expression over the lower-cased template
-replace = "request id _"
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
 secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
 
@@ -30,59 +29,61 @@ artifact = "strategies/schemas/playbook.json"
 
 [headers]                          # extra request headers; "${NAME}" reads the environment
 X-Api-Key = "${PARITY_API_KEY}"
+
+[[message_rules]]                  # framework-message rewrites for templates, after the built-in ones
+pattern = "request id [0-9a-f-]+"  # a regular expression over the lower-cased template
+replace = "request id _"
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from fuzzer._adapters import AdapterRule, adapter_named
+from fuzzer import _bundled
+from fuzzer._adapters import BUILTIN, AdapterRule, adapter_named
 from fuzzer._compare import ComparePolicy, split_pointer
 from fuzzer._errors import ConfigError
+from fuzzer._jsonfile import read_schema
 from fuzzer._model import Target
 from fuzzer._outcome import MessageRule
 
 ALWAYS_SECRET = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 REDACTED = "<redacted>"
+MIN_TIMEOUT, MAX_TIMEOUT = 0.01, 3600.0
+"""Seconds a request may take, from connect to the last byte (`timeout`, `--timeout`)."""
+MAX_WORKERS = 256
+"""Cases in flight at once, at most (`workers`, `--workers`)."""
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "strategies" / "schemas"
-
-
-BUNDLED_RULE_ORDER = (
-    # the envelope, then playbook rules P1-P9, then fill rules F1-F8 (docs/contract.md)
-    "schema/artifact",
-    "schema/operation",
-    "schema/endorsed_names",
-    "schema/fingerprint",
-    "policy/operation",
-    "completeness/endorsed_names",
-    "schema/target_count",
-    "consistency/endorsed_names",
-    "consistency/target_count",
-    "schema/fills",
-    "schema/fills[*]",
-    "schema/fills[*].candidate_id",
-    "schema/fills[*].name",
-    "schema/context",
-    "schema/context.target_count",
-    "schema/context.city",
-    "schema/context.client_id",
-    "completeness/fills",
-    "consistency/fills[*].candidate_id",
-    "consistency/fills[*].name",
-    "policy/fills[*].candidate_id",
-    "consistency/fills",
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110 token)
+_REQUEST_PATH = re.compile(r"/[!-~]*")  # what can follow the method on a request line
+_KEYS = (
+    "targets",
+    "endpoint",
+    "health",
+    "timeout",
+    "workers",
+    "ignore",
+    "key_paths",
+    "adapters",
+    "kinds",
+    "roster",
+    "headers",
+    "secret_headers",
+    "message_rules",
+    "learn_noise",
+    "rule_order",
+    "scope_paths",
 )
-"""The bundled contract checks its rules in this order and answers with the first that fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,30 +94,36 @@ class KindFiles:
     context_required: bool = False
 
 
+def _bundled_kinds() -> tuple[KindFiles, ...]:
+    return tuple(
+        KindFiles(
+            name,
+            _bundled.SCHEMAS / artifact,
+            None if context is None else _bundled.SCHEMAS / context,
+            required,
+        )
+        for name, (artifact, context, required) in _bundled.KINDS.items()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
-    targets: tuple[Target, Target] = (
-        Target("rust", "http://127.0.0.1:3100"),
-        Target("go", "http://127.0.0.1:4110"),
-    )
-    endpoint: str = "/v1/validate"
-    health: str = "/health"
+    targets: tuple[Target, Target] = (Target(*_bundled.TARGET_URLS[0]), Target(*_bundled.TARGET_URLS[1]))
+    endpoint: str = _bundled.ENDPOINT
+    health: str = _bundled.HEALTH
     timeout: float = 5.0
     workers: int = 16
     policy: ComparePolicy = field(
         default_factory=lambda: ComparePolicy(
             ignore=("/elapsed_ms",),
             adapters=(AdapterRule(adapter_named("serde-enum"), "/error"),),
-            key_paths=("/error/kind", "/error/field"),
-            rule_order=BUNDLED_RULE_ORDER,
-            scope_paths=("/kind",),
+            key_paths=_bundled.KEY_PATHS,
+            rule_order=_bundled.RULE_ORDER,
+            scope_paths=_bundled.SCOPE_PATHS,
         )
     )
-    kinds: tuple[KindFiles, ...] = (
-        KindFiles("playbook", _PACKAGE_SCHEMAS / "playbook.json"),
-        KindFiles("fill", _PACKAGE_SCHEMAS / "fill.json", _PACKAGE_SCHEMAS / "fill_context.json", True),
-    )
-    roster: Path | None = Path("targets/roster.json")
+    kinds: tuple[KindFiles, ...] = field(default_factory=_bundled_kinds)
+    roster: Path | None = field(default_factory=_bundled.default_roster)
     headers: tuple[tuple[str, str], ...] = ()
     secret_headers: frozenset[str] = ALWAYS_SECRET
     learn_noise: bool = True
@@ -130,21 +137,22 @@ class Config:
 
 
 def load_config(path: Path | None = None, root: Path | None = None) -> Config:
-    """The config at `path`, else `parity.toml` or `pyproject.toml`'s `[tool.parity-fuzz]` in `root`, else defaults."""
+    """The config at `path`, else `parity.toml` or `pyproject.toml`'s `[tool.parity-fuzz]` in `root`, else defaults.
+    Raises ConfigError, one line naming the file, the key, the value and the fix, for anything it cannot use."""
     root = root or Path.cwd()
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config {path}: no such file; pass an existing file to --config")
         table = _read_toml(path)
         if path.name == "pyproject.toml":
-            table = table.get("tool", {}).get("parity-fuzz", {})
+            table = _tool_table(table, path) or {}
         return _build(table, path)
     candidate = root / "parity.toml"
     if candidate.is_file():
         return _build(_read_toml(candidate), candidate)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table = _read_toml(pyproject).get("tool", {}).get("parity-fuzz")
+        table = _tool_table(_read_toml(pyproject), pyproject)
         if table is not None:
             return _build(table, pyproject)
     return Config()
@@ -155,83 +163,273 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except OSError as err:
-        raise ConfigError(f"config {path}: cannot read it ({err.strerror})") from err
+        raise ConfigError(f"config {path}: cannot read it ({err.strerror}); check its permissions") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config {path}: not UTF-8 text (byte {err.start}); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"config {path}: not valid TOML ({err}); fix the file") from err
+    except RecursionError:
+        raise ConfigError(f"config {path}: nested too deeply to read; no key needs more than two levels") from None
+
+
+def _tool_table(document: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    tool = document.get("tool", {})
+    table = tool.get("parity-fuzz") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        _fail(path, "tool.parity-fuzz", table, "is not a table", "write it as [tool.parity-fuzz]")
+    return table
 
 
 def _build(table: dict[str, Any], path: Path) -> Config:
-    base = path.parent
-    known = {
-        "targets",
-        "endpoint",
-        "health",
-        "timeout",
-        "workers",
-        "ignore",
-        "key_paths",
-        "adapters",
-        "kinds",
-        "roster",
-        "headers",
-        "secret_headers",
-        "message_rules",
-        "learn_noise",
-        "rule_order",
-        "scope_paths",
-    }
-    unknown = sorted(set(table) - known)
+    unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise ConfigError(f"config {path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+        raise ConfigError(f"config {path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(_KEYS))}")
     defaults = Config()
-    try:
-        targets = parse_targets(table["targets"], path) if "targets" in table else defaults.targets
-        policy = ComparePolicy(
-            ignore=tuple(_pointers(table.get("ignore", list(defaults.policy.ignore)), "ignore")),
-            adapters=tuple(_adapter(item) for item in table["adapters"])
-            if "adapters" in table
-            else defaults.policy.adapters,
-            key_paths=tuple(_pointers(table.get("key_paths", list(defaults.policy.key_paths)), "key_paths")),
-            message_rules=defaults.policy.message_rules
-            + tuple(_message_rule(item) for item in table.get("message_rules", [])),
-            rule_order=_rule_order(table, defaults.policy.rule_order),
-            scope_paths=tuple(_pointers(table.get("scope_paths", list(defaults.policy.scope_paths)), "scope_paths")),
-        )
-        kinds = (
-            tuple(_kind(name, spec, base) for name, spec in table["kinds"].items())
-            if "kinds" in table
-            else defaults.kinds
-        )
-        try:
-            headers, from_env = _headers(table.get("headers", {}))
-        except ConfigError as err:
-            raise ConfigError(f"config {path}: {err}") from err
-        secret = ALWAYS_SECRET | {str(h).lower() for h in table.get("secret_headers", [])} | from_env
-        timeout = float(table.get("timeout", defaults.timeout))
-        workers = int(table.get("workers", defaults.workers))
-    except (TypeError, ValueError, AttributeError, KeyError) as err:
-        raise ConfigError(f"config {path}: {err}") from err
-    roster = table.get("roster")
+    base = path.parent
+    headers, from_env = _headers(table["headers"], path) if "headers" in table else ((), set())
+    secret = _strings(table, "secret_headers", path, [])
+    for name in secret:
+        if not _TOKEN.fullmatch(name):
+            _fail(path, "secret_headers", name, "is not a header name", "list header names such as X-Tenant")
     return Config(
-        targets=targets,
-        endpoint=str(table.get("endpoint", defaults.endpoint)),
-        health=str(table.get("health", defaults.health)),
-        timeout=timeout,
-        workers=workers,
-        policy=policy,
-        kinds=kinds,
-        roster=(base / roster) if roster else defaults.roster,
+        targets=_targets(table["targets"], path) if "targets" in table else defaults.targets,
+        endpoint=_request_path(table, "endpoint", path, defaults.endpoint),
+        health=_request_path(table, "health", path, defaults.health),
+        timeout=_timeout(table, path, defaults.timeout),
+        workers=_workers(table, path, defaults.workers),
+        policy=ComparePolicy(
+            ignore=_pointers(table, "ignore", path, defaults.policy.ignore),
+            adapters=_adapters(table["adapters"], path) if "adapters" in table else defaults.policy.adapters,
+            key_paths=_pointers(table, "key_paths", path, defaults.policy.key_paths),
+            message_rules=defaults.policy.message_rules + _message_rules(table, path),
+            rule_order=_rule_order(table, path, defaults.policy.rule_order),
+            scope_paths=_pointers(table, "scope_paths", path, defaults.policy.scope_paths),
+        ),
+        kinds=_kinds(table["kinds"], base, path) if "kinds" in table else defaults.kinds,
+        roster=_roster(table["roster"], base, path) if "roster" in table else defaults.roster,
         headers=headers,
-        secret_headers=frozenset(secret),
-        learn_noise=_flag(table.get("learn_noise", defaults.learn_noise), "learn_noise", path),
+        secret_headers=ALWAYS_SECRET | {name.lower() for name in secret} | from_env,
+        learn_noise=_flag(table, "learn_noise", path, defaults.learn_noise),
         source=str(path),
     )
 
 
-def _flag(value: Any, key: str, path: Path) -> bool:
+# ---------------------------------------------------------------- one key at a time
+
+
+def _shown(value: Any) -> str:
+    """A value as the message shows it: TOML-like, cut to 60 characters."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # inf, -inf, nan: TOML's spelling
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _fail(path: Path, key: str, value: Any, problem: str, fix: str) -> NoReturn:
+    raise ConfigError(f"config {path}: {key} = {_shown(value)} {problem}; {fix}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _flag(table: dict[str, Any], key: str, path: Path, default: bool) -> bool:
+    value = table.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigError(f"config {path}: {key} = {value!r} is not true or false; write {key} = true or false")
+        _fail(path, key, value, "is not true or false", f"write {key} = true or {key} = false")
     return value
+
+
+def _rule_order(table: dict[str, Any], path: Path, default: tuple[str, ...]) -> tuple[str, ...]:
+    """`rule_order` as given; without it the bundled order, but only while the key paths are the default ones
+    (another contract's rules are named differently)."""
+    if "rule_order" not in table:
+        return default if "key_paths" not in table else ()
+    rules = _strings(table, "rule_order", path, [])
+    if not all(rules):
+        _fail(
+            path, "rule_order", rules, "holds an empty rule", 'list rules as signatures name them: "schema/fingerprint"'
+        )
+    return tuple(rules)
+
+
+def _message_rules(table: dict[str, Any], path: Path) -> tuple[MessageRule, ...]:
+    items = table.get("message_rules", [])
+    if not isinstance(items, list):
+        _fail(path, "message_rules", items, "is not a list of tables", "write [[message_rules]] tables")
+    rules = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
+            _fail(path, "message_rules", item, "is not a table with a pattern", 'write pattern = "…" and replace = "…"')
+        replacement = item.get("replace", "_")
+        if not isinstance(replacement, str) or set(item) - {"pattern", "replace"}:
+            _fail(path, "message_rules", item, "has other keys or a replace that is not text", 'write replace = "_"')
+        try:
+            rules.append(MessageRule.of(item["pattern"], replacement))
+        except re.error as err:
+            _fail(path, "message_rules.pattern", item["pattern"], f"is not a regular expression ({err})", "fix it")
+    return tuple(rules)
+
+
+def _timeout(table: dict[str, Any], path: Path, default: float) -> float:
+    value = table.get("timeout", default)
+    if not _is_number(value) or not math.isfinite(value) or not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
+        _fail(path, "timeout", value, "is not a number of seconds from 0.01 to 3600", "write e.g. timeout = 5.0")
+    return float(value)
+
+
+def _workers(table: dict[str, Any], path: Path, default: int) -> int:
+    value = table.get("workers", default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_WORKERS:
+        _fail(path, "workers", value, f"is not a whole number from 1 to {MAX_WORKERS}", "write e.g. workers = 16")
+    return value
+
+
+def _request_path(table: dict[str, Any], key: str, path: Path, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not _REQUEST_PATH.fullmatch(value):
+        _fail(path, key, value, "is not a request path", f'write a path that starts with "/", e.g. {key} = "{default}"')
+    return value
+
+
+def _strings(table: dict[str, Any], key: str, path: Path, default: Sequence[str]) -> list[str]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        _fail(path, key, value, "is not a list of strings", f'write e.g. {key} = ["..."]')
+    return value
+
+
+def _pointers(table: dict[str, Any], key: str, path: Path, default: Sequence[str]) -> tuple[str, ...]:
+    values = _strings(table, key, path, default)
+    for value in values:
+        _pointer(value, key, path)
+    return tuple(values)
+
+
+def _pointer(value: str, key: str, path: Path) -> None:
+    try:
+        split_pointer(value)
+    except ValueError as err:
+        _fail(path, key, value, f"is not a JSON pointer ({err})", 'write e.g. "/error/kind"')
+
+
+def _targets(spec: Any, path: Path) -> tuple[Target, Target]:
+    if isinstance(spec, dict):
+        for name, url in spec.items():
+            if not isinstance(url, str):
+                _fail(path, f"targets.{name}", url, "is not a URL", f'write e.g. {name} = "http://127.0.0.1:3100"')
+        return parse_targets(spec, f"config {path}")
+    if isinstance(spec, list) and all(isinstance(item, str) for item in spec):
+        return parse_targets(spec, f"config {path}")
+    _fail(path, "targets", spec, "is not a table of NAME = URL", 'write [targets] with rust = "http://..." lines')
+
+
+def _adapters(items: Any, path: Path) -> tuple[AdapterRule, ...]:
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        _fail(path, "adapters", items, "is not a list of tables", "write each adapter as an [[adapters]] table")
+    rules = []
+    for index, item in enumerate(items):
+        key = f"adapters[{index}]"
+        extra = sorted(set(item) - {"name", "path", "targets"})
+        if extra:
+            _fail(path, f"{key}.{extra[0]}", item[extra[0]], "is not an adapter key", "use name, path and targets")
+        name = item.get("name")
+        if not isinstance(name, str) or name not in BUILTIN:
+            _fail(path, f"{key}.name", name, "is not a known adapter", f"choose from {', '.join(sorted(BUILTIN))}")
+        where = item.get("path", "")
+        if not isinstance(where, str):
+            _fail(path, f"{key}.path", where, "is not a JSON pointer", 'write e.g. path = "/error"')
+        if where:
+            _pointer(where, f"{key}.path", path)
+        targets = _strings(item, "targets", path, [])
+        rules.append(AdapterRule(adapter=adapter_named(name), path=where, targets=frozenset(targets)))
+    return tuple(rules)
+
+
+def _kinds(table: Any, base: Path, path: Path) -> tuple[KindFiles, ...]:
+    if not isinstance(table, dict) or not table:
+        _fail(path, "kinds", table, "holds no kind", 'write a [kinds.NAME] table with artifact = "schema.json"')
+    kinds = []
+    for name, spec in table.items():
+        key = f"kinds.{name}"
+        if not isinstance(spec, dict):
+            _fail(path, key, spec, "is not a table", f'write [{key}] with artifact = "schema.json"')
+        extra = sorted(set(spec) - {"artifact", "context", "context_required"})
+        if extra:
+            known = "use artifact, context and context_required"
+            _fail(path, f"{key}.{extra[0]}", spec[extra[0]], "is not a kind key", known)
+        artifact = _schema_file(spec.get("artifact"), f"{key}.artifact", base, path)
+        context = _schema_file(spec["context"], f"{key}.context", base, path) if "context" in spec else None
+        required = spec.get("context_required", context is not None)
+        if not isinstance(required, bool):
+            _fail(path, f"{key}.context_required", required, "is not true or false", "write true or false")
+        if required and context is None:
+            _fail(path, f"{key}.context_required", required, "needs a context schema", "give context or drop it")
+        kinds.append(KindFiles(str(name), artifact, context, required))
+    return tuple(kinds)
+
+
+def _schema_file(value: Any, key: str, base: Path, path: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        _fail(path, key, value, "is not a schema file name", 'write e.g. artifact = "schemas/order.json"')
+    schema = base / value
+    try:
+        read_schema(schema)
+    except ValueError as err:
+        raise ConfigError(f"{err}; fix the file or {key} in {path}") from err
+    return schema
+
+
+def _roster(value: Any, base: Path, path: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        _fail(path, "roster", value, "is not a file name", 'write e.g. roster = "targets/roster.json"')
+    roster = base / value
+    if not roster.is_file():
+        _fail(path, "roster", value, f"names no file ({roster})", "fix the path; it is relative to the config file")
+    return roster
+
+
+def _headers(table: Any, path: Path) -> tuple[tuple[tuple[str, str], ...], set[str]]:
+    if not isinstance(table, dict):
+        _fail(path, "headers", table, "is not a table", 'write [headers] with Name = "value" lines')
+    headers: list[tuple[str, str]] = []
+    from_env: set[str] = set()
+    for name, value in table.items():
+        key = f"headers.{name}"
+        if not _TOKEN.fullmatch(name):
+            _fail(path, key, value, "does not have a header name", "use letters, digits and - in header names")
+        if not isinstance(value, str):
+            _fail(path, key, value, "is not a string", f'write {name} = "value"')
+        text = value
+        if _ENV.search(value):
+            from_env.add(name.lower())
+            text = _ENV.sub(_environment(path, key), value)
+        if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", text) or not _latin1(text):
+            problem = "holds a line break, a control character or a character beyond Latin-1"
+            _fail(path, key, value, problem, "HTTP header values cannot carry them; write one plain line")
+        headers.append((name, text))
+    return tuple(headers), from_env
+
+
+def _environment(path: Path, key: str) -> Callable[[re.Match[str]], str]:
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"config {path}: {key} needs environment variable {name}; set it or remove the header")
+        return os.environ[name]
+
+    return expand
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_targets(spec: dict[str, str] | list[str], where: Path | str) -> tuple[Target, Target]:
@@ -250,83 +448,18 @@ def parse_targets(spec: dict[str, str] | list[str], where: Path | str) -> tuple[
     if pairs[0][0] == pairs[1][0]:
         raise ConfigError(f"{where}: both targets are named {pairs[0][0]!r}; give them different names")
     for name, url in pairs:
-        if not re.match(r"^https?://[^/\s]+", url):
+        if not re.match(r"^https?://[^/\s]+", url) or not _has_port_or_none(url):
             raise ConfigError(f"{where}: target {name} URL {url!r} is not http(s)://HOST:PORT")
     return Target(pairs[0][0], pairs[0][1].rstrip("/")), Target(pairs[1][0], pairs[1][1].rstrip("/"))
 
 
-def _pointers(values: list[str], key: str) -> list[str]:
-    for value in values:
-        try:
-            split_pointer(value)
-        except ValueError as err:
-            raise ValueError(f"{key}: {err}") from None
-    return [str(v) for v in values]
-
-
-def _rule_order(table: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
-    """`rule_order` as given; without it the bundled order, but only while the key paths are the default ones
-    (another contract's rules are named differently)."""
-    if "rule_order" not in table:
-        return default if "key_paths" not in table else ()
-    order = table["rule_order"]
-    if not isinstance(order, list) or not all(isinstance(rule, str) and rule for rule in order):
-        raise ValueError('rule_order: a list of rule names such as "schema/fingerprint"')
-    return tuple(order)
-
-
-def _message_rule(item: dict[str, Any]) -> MessageRule:
-    if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
-        raise ValueError("message_rules: each rule is a table with a `pattern` string and a `replace` string")
+def _has_port_or_none(url: str) -> bool:
+    """False when the URL's port is not a number from 0 to 65535 (urlsplit raises ValueError on reading it)."""
     try:
-        return MessageRule.of(item["pattern"], str(item.get("replace", "_")))
-    except re.error as err:
-        raise ValueError(f"message_rules: pattern {item['pattern']!r} is not a regular expression ({err})") from None
-
-
-def _adapter(item: dict[str, Any]) -> AdapterRule:
-    return AdapterRule(
-        adapter=adapter_named(str(item["name"])),
-        path=_pointers([str(item.get("path", ""))], "adapters.path")[0] if item.get("path") else "",
-        targets=frozenset(str(t) for t in item.get("targets", [])),
-    )
-
-
-def _kind(name: str, spec: dict[str, Any], base: Path) -> KindFiles:
-    artifact = base / str(spec["artifact"])
-    context = base / str(spec["context"]) if spec.get("context") else None
-    for schema in (artifact, context):
-        if schema is not None:
-            _check_schema(schema)
-    return KindFiles(name, artifact, context, bool(spec.get("context_required", context is not None)))
-
-
-def _check_schema(path: Path) -> None:
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"schema {path}: cannot read it ({err.strerror}); fix the path under [kinds]") from err
-    except ValueError as err:
-        raise ConfigError(f"schema {path}: not valid JSON ({err}); fix the file") from err
-
-
-def _headers(table: dict[str, str]) -> tuple[tuple[tuple[str, str], ...], set[str]]:
-    headers: list[tuple[str, str]] = []
-    from_env: set[str] = set()
-
-    def expand(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise ConfigError(f"header value needs environment variable {name}; set it or remove the header")
-        return os.environ[name]
-
-    for key, value in table.items():
-        text = str(value)
-        if _ENV.search(text):
-            from_env.add(str(key).lower())
-            text = _ENV.sub(expand, text)
-        headers.append((str(key), text))
-    return tuple(headers), from_env
+        urlsplit(url).port  # noqa: B018 - read for its check
+    except ValueError:
+        return False
+    return bool(urlsplit(url).hostname)
 
 
 def check_loopback(targets: Sequence[Target], allow_remote: bool) -> None:

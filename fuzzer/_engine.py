@@ -37,9 +37,7 @@ from typing import NoReturn
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
-from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.reporting import with_reporter
 
 from fuzzer._arbiter import Arbiter
@@ -64,6 +62,13 @@ from fuzzer._reduce import Reduction
 from fuzzer._send import Flight, Transport
 from fuzzer._settle import Settler
 from strategies import Batch, batches
+from strategies._hypothesis_internals import (
+    ChoiceT,
+    InMemoryExampleDatabase,
+    save_example,
+    use_database_key,
+    use_seed,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +318,7 @@ class Engine:
         The one-case example reaches Hypothesis the only way it accepts a given choice sequence: as a stored
         example of its database (the "secondary" corpus, which it replays and then shrinks)."""
         database = InMemoryExampleDatabase()
-        database.save(_DATABASE_KEY + b".secondary", choices_to_bytes(state.alone))
+        save_example(database, _DATABASE_KEY, state.alone)
         try:
             self._hypothesis(state, run_seed, [Phase.reuse, Phase.shrink], 1, database)
         except _NewClass:
@@ -324,7 +329,7 @@ class Engine:
         except unittest.SkipTest:  # Hypothesis ran nothing: it did not take the stored example (an upgrade?)
             digest = state.target.digest if state.target else "?"
             self.ledger.note_error(f"class {digest} was not shrunk: Hypothesis did not replay its case "
-                                   "(is hypothesis a supported version?)")  # fmt: skip
+                                   "(is the installed Hypothesis a supported version?)")  # fmt: skip
             self._settle_run(state, shrunk=False)
             return
         if state.reproducer is not None:  # the case no longer showed the class, or not consistently
@@ -350,8 +355,8 @@ class Engine:
 
         # What `@seed` sets, without the `database=None` that `@seed` also implies; and the database key, so the
         # shrinking run finds its one example (both read by hypothesis.core when the test runs).
-        probe._hypothesis_internal_use_seed = run_seed  # type: ignore[attr-defined]
-        probe._hypothesis_internal_database_key = _DATABASE_KEY  # type: ignore[attr-defined]
+        use_seed(probe, run_seed)
+        use_database_key(probe, _DATABASE_KEY)
         with with_reporter(_silent), warnings.catch_warnings():
             warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr" of a 2 MiB body
             probe()

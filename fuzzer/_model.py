@@ -7,7 +7,6 @@ Every record is frozen. A stage is a function from one record to the next; no re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -99,10 +98,6 @@ class Response:
     def status_label(self) -> str:
         """`422`, or the transport outcome (`timeout`, `reset`, ...) when there was no status."""
         return str(self.status) if self.outcome is Outcome.OK else self.outcome.value
-
-    def json(self) -> JSON:
-        """The body parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,19 @@ from pathlib import Path
 
 import httpx
 
+from fuzzer import _bundled
 from fuzzer._errors import RuntimeSetupError
+from fuzzer._jsonfile import parse_json
 from fuzzer._model import Target
 from fuzzer._store import write_file
 
-ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ROOT / "targets"
+ROOT = _bundled.ROOT
+TARGETS = _bundled.TARGETS
 RUST_BIN = TARGETS / "rust" / "target" / "release" / "validatord-rs"
 GO_BIN = TARGETS / "go" / "bin" / "validatord-go"
-ROSTER = TARGETS / "roster.json"
-DEFAULT_RUST_ADDR = "127.0.0.1:3100"
-DEFAULT_GO_ADDR = "127.0.0.1:4110"
+ROSTER = _bundled.ROSTER
+DEFAULT_RUST_ADDR = _bundled.RUST_ADDR
+DEFAULT_GO_ADDR = _bundled.GO_ADDR
 START_TIMEOUT = 30.0
 
 
@@ -123,13 +125,15 @@ def _wait_healthy(process: subprocess.Popen[bytes], name: str, url: str, log: Pa
                 f" ({' '.join(tail) or 'no output'}); see {log}"
             )
         try:
-            if httpx.get(f"{url}/health", timeout=1.0, trust_env=False).status_code == 200:
+            if httpx.get(url + _bundled.HEALTH, timeout=1.0, trust_env=False).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
     process.terminate()
-    raise RuntimeSetupError(f"the {name} runtime did not answer {url}/health within {START_TIMEOUT:g}s; see {log}")
+    raise RuntimeSetupError(
+        f"the {name} runtime did not answer {url}{_bundled.HEALTH} within {START_TIMEOUT:g}s; see {log}"
+    )
 
 
 def launch(
@@ -230,8 +234,8 @@ class StateFile:
         if not self.path.is_file():
             return []
         try:
-            return [Running(**item) for item in json.loads(self.path.read_text())]
-        except (OSError, ValueError, TypeError):
+            return [Running(**item) for item in parse_json(self.path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):  # unreadable, not JSON, not a list of records: nothing recorded
             return []
 
     def write(self, runtimes: list[Running]) -> None:

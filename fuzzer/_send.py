@@ -6,9 +6,9 @@ no request waits longer than `timeout` seconds in all.
 
 Why not `httpx.Client` on the hot path: on the 2-core reference machine httpx's client layer costs ~230 µs per
 request before any I/O, and httpcore brings a request to ~1 ms (sync) or ~2 ms (async) of Python CPU; a case is
-two requests, so the client alone would cap a campaign near 250 cases/s. `WireTransport` is an
-`httpx.BaseTransport` (so `httpx.Client(transport=...)` works with it) over keep-alive HTTP/1.1 connections of
-its own: a request is one `sendall`, an answer is parsed from a buffer (Content-Length, chunked, or to close).
+two requests, so the client alone would cap a campaign near 250 cases/s. `WireTransport` keeps HTTP/1.1
+connections of its own alive: a request is one `sendall`, an answer is parsed from a buffer (Content-Length,
+chunked, or to close).
 The standard library's `http.client` parses each answer's headers with the `email` package, which alone cost
 about a fifth of a campaign. The send is two-phase: every request of a batch is written, to both runtimes,
 before any answer is read, so both runtimes work while Python waits or draws. See `bench/throughput.py`.
@@ -24,8 +24,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urlsplit
-
-import httpx
 
 from fuzzer._errors import TargetUnreachable
 from fuzzer._model import Case, Exchange, Outcome, Response, Target, WireRequest
@@ -161,7 +159,7 @@ class _Pending:
     failure: Response | None = None  # the request could not be written (the answer may still be readable)
 
 
-class WireTransport(httpx.BaseTransport):
+class WireTransport:
     """HTTP/1.1 keep-alive to one origin; `start` writes a request, `finish` reads its answer."""
 
     def __init__(
@@ -304,20 +302,6 @@ class WireTransport(httpx.BaseTransport):
         if fresh:
             return self.finish(self._start_fresh(request, time.monotonic() + self.timeout))
         return self.finish(self.start(request))
-
-    # ------------------------------------------------------------ httpx.BaseTransport
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        wire = WireRequest(
-            request.method, request.url.raw_path.decode("ascii"), tuple(request.headers.items()), request.read()
-        )
-        answer = self.send(wire)
-        if answer.outcome is Outcome.TIMEOUT:
-            raise httpx.ReadTimeout(answer.detail, request=request)
-        if answer.outcome is not Outcome.OK:
-            raise httpx.ConnectError(answer.detail, request=request)
-        headers = [("content-type", answer.content_type)] if answer.content_type else []
-        return httpx.Response(answer.status or 0, headers=headers, content=answer.body, request=request)
 
 
 def _settimeout(sock: socket.socket, deadline: float) -> None:

@@ -25,13 +25,18 @@ from typing import Any
 
 from fuzzer._classify import SIGNATURE_VERSION
 from fuzzer._errors import CaseFileError, CorpusError
+from fuzzer._jsonfile import MAX_DEPTH, parse_json
 from fuzzer._model import JSON, Case, Outcome, Response, Signature, WireRequest
+from fuzzer._validate_case import case_problems
 
 FORMAT = "parity-fuzz/case@1"
 MATCH = "match"
 DIVERGE = "diverge"
 ORIGINS = ("canonical", "fuzz")
 PREVIEW = 160
+BODY_DEPTH = MAX_DEPTH - 3
+"""A body nested deeper than this is stored as `body_text`: as a JSON value, its case file would be nested
+deeper than a case file may be (an observed body starts at level 4)."""
 
 
 def version() -> str:
@@ -85,10 +90,10 @@ def encode_body(body: bytes, *, exact: bool = True) -> dict[str, JSON]:
         preview = body[:PREVIEW].decode("utf-8", "backslashreplace")
         return {"body_base64": base64.b64encode(body).decode("ascii"), "body_preview": preview}
     try:
-        value = json.loads(text)
+        value = parse_json(text, BODY_DEPTH)
         if not exact or _compact(value) == body:
             return {"body": value}
-    except (ValueError, RecursionError):
+    except ValueError:  # not JSON, NaN, or nested too deeply to keep as a value
         pass
     return {"body_text": text}
 
@@ -185,46 +190,34 @@ def json_text(value: JSON) -> str:
 
 
 def from_record(record: Any, where: str) -> StoredCase:
-    """A StoredCase from a parsed case file, or CaseFileError naming what is wrong."""
-    if not isinstance(record, dict):
-        raise CaseFileError(where, "not a JSON object; a case file is one object (see docs/corpus.md)")
-    if record.get("format") != FORMAT:
-        raise CaseFileError(where, f"format is {record.get('format')!r}, expected {FORMAT!r}")
-    for key in ("label", "kind", "request", "expect"):
-        if key not in record:
-            raise CaseFileError(where, f"missing key {key!r}")
+    """A StoredCase from a parsed case file, or CaseFileError naming the first problem. The rules are the case
+    format's JSON Schema (`_validate_case.case_problems`, which `corpus check` applies too): nothing the format
+    requires is filled in."""
+    problems = case_problems(record)
+    if problems:
+        more = f" (and {len(problems) - 1} more; parity-fuzz corpus check lists them)" if len(problems) > 1 else ""
+        raise CaseFileError(where, problems[0] + more)
     request, expect = record["request"], record["expect"]
-    if not isinstance(request, dict) or not isinstance(request.get("headers", {}), dict):
-        raise CaseFileError(where, "request must be an object with a headers object")
-    if not isinstance(expect, dict) or expect.get("outcome") not in (MATCH, DIVERGE):
-        raise CaseFileError(where, "expect.outcome must be 'match' or 'diverge'")
-    if expect["outcome"] == DIVERGE and not isinstance(expect.get("signature"), str):
-        raise CaseFileError(where, "expect.signature is required when expect.outcome is 'diverge'")
     version = expect.get("signature_version", 1 if expect["outcome"] == DIVERGE else SIGNATURE_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise CaseFileError(where, f"expect.signature_version is {version!r}; it must be an integer from 1")
-    body = decode_body(request, where)
     wire = WireRequest(
-        method=str(request.get("method", "POST")),
-        path=str(request.get("path", "/v1/validate")),
-        headers=tuple((str(k), str(v)) for k, v in request.get("headers", {}).items()),
-        body=body,
+        method=request["method"],
+        path=request["path"],
+        headers=tuple(request["headers"].items()),
+        body=decode_body(request, where),
     )
-    envelope = request.get("body") if isinstance(request.get("body"), dict) else {}
+    envelope = request["body"] if isinstance(request.get("body"), dict) else {}
     case = Case(
-        kind=str(record["kind"]),
+        kind=record["kind"],
         request=wire,
-        mode=str(record.get("mode", "corpus")),
-        label=str(record["label"]),
+        mode=record.get("mode", "corpus"),
+        label=record["label"],
         artifact=envelope.get("artifact"),
         context=envelope.get("context"),
     )
-    observed = record.get("observed") or {}
-    if not isinstance(observed, dict):
-        raise CaseFileError(where, "observed must be an object of runtime name to answer")
+    observed = record.get("observed", {})
     return StoredCase(
         case=case,
-        observed=tuple((str(name), _response_from(answer, where)) for name, answer in observed.items()),
+        observed=tuple((name, _response_from(answer, where)) for name, answer in observed.items()),
         expect=Expectation(
             outcome=expect["outcome"],
             signature=expect.get("signature"),
@@ -232,33 +225,27 @@ def from_record(record: Any, where: str) -> StoredCase:
             level=expect.get("level"),
             version=version,
         ),
-        origin=str(record.get("origin", "fuzz")),
-        created=str(record.get("created", "")),
-        version=str(record.get("parity_fuzz", "")),
+        origin=record["origin"],
+        created=record.get("created", ""),
+        version=record.get("parity_fuzz", ""),
         note=record.get("note"),
     )
 
 
-def _response_from(record: Any, where: str) -> Response:
-    if not isinstance(record, dict):
-        raise CaseFileError(where, "each observed answer must be an object")
-    try:
-        outcome = Outcome(record.get("outcome", "ok"))
-    except ValueError as err:
-        raise CaseFileError(
-            where, f"observed outcome {record.get('outcome')!r} is not one of {', '.join(o.value for o in Outcome)}"
-        ) from err
+def _response_from(record: dict[str, Any], where: str) -> Response:
     return Response(
-        outcome,
+        Outcome(record["outcome"]),
         status=record.get("status"),
         content_type=record.get("content_type"),
         body=decode_body(record, where),
-        truncated=bool(record.get("truncated", False)),
-        detail=str(record.get("detail", "")),
+        truncated=record.get("truncated", False),
+        detail=record.get("detail", ""),
     )
 
 
-def read_case(path: Path) -> StoredCase:
+def read_record(path: Path) -> Any:
+    """The parsed JSON of a case file, read with the depth limit; CaseFileError when it cannot be read or is not
+    JSON."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -266,10 +253,30 @@ def read_case(path: Path) -> StoredCase:
     except UnicodeDecodeError as err:
         raise CaseFileError(str(path), "not UTF-8 text") from err
     try:
-        record = json.loads(text)
+        return parse_json(text)
     except ValueError as err:
-        raise CaseFileError(str(path), f"not valid JSON ({err})") from err
-    return replace(from_record(record, str(path)), path=path)
+        raise CaseFileError(str(path), str(err)) from err
+
+
+def read_case(path: Path) -> StoredCase:
+    return replace(from_record(read_record(path), str(path)), path=path)
+
+
+def file_problems(path: Path) -> list[str]:
+    """Every way the file at `path` breaks the case format (what `corpus check` prints); empty when `read_case`
+    would read it. The same rules as `read_case`, all listed instead of the first."""
+    try:
+        record = read_record(path)
+    except CaseFileError as err:
+        return [err.reason]
+    problems = case_problems(record)
+    if problems:
+        return problems
+    try:
+        from_record(record, str(path))
+    except CaseFileError as err:  # a body the format allows but that cannot be sent, e.g. "body": "\ud800"
+        return [err.reason]
+    return []
 
 
 def case_files(paths: Sequence[Path]) -> list[Path]:

@@ -12,10 +12,15 @@
 Each is one or two choices (`sampled_from` over precomputed values): drawing fast matters more here than
 variety, which the mutated and adversarial modes supply. Without a roster, ids, names, cities and roles come
 from small built-in lists (such cases are well formed but no runtime's roster will accept them).
+
+STANDARD_FORMATS holds strategies for the most used formats that JSON Schema defines (`date`, `date-time`,
+`email`, `uuid`, ...), so that a user's schema with them compiles without the fallback; a custom format of the
+same name wins.
 """
 
 from __future__ import annotations
 
+import datetime
 from types import MappingProxyType
 
 from hypothesis import strategies as st
@@ -68,6 +73,21 @@ _STATES = MappingProxyType(
 _FALLBACK_NAMES = ("Ada Brooks", "Ben Ito", "Cora Park")
 _FALLBACK_CITIES = ("Toledo", "Columbus")
 _FALLBACK_ROLES = ("Welder", "Electrician")
+
+
+STANDARD_FORMATS: MappingProxyType[str, st.SearchStrategy[str]] = MappingProxyType(
+    {
+        "date": st.dates().map(datetime.date.isoformat),
+        "time": st.times().map(lambda t: t.isoformat() + "Z"),
+        "date-time": st.datetimes(timezones=st.just(datetime.UTC)).map(datetime.datetime.isoformat),
+        "email": st.emails(),
+        "hostname": st.from_regex(r"\A[a-z]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){0,2}\Z"),
+        "ipv4": st.ip_addresses(v=4).map(str),
+        "ipv6": st.ip_addresses(v=6).map(str),
+        "uri": st.from_regex(r"\Ahttps://[a-z]{1,10}\.example(/[a-z0-9]{1,8}){0,3}\Z"),
+        "uuid": st.uuids().map(str),
+    }
+)
 
 
 def contract_formats(roster: Roster | None) -> dict[str, st.SearchStrategy[str] | tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from strategies._schema import read_json
+from fuzzer._jsonfile import read_json
 
 _WORKER_FIELDS = ("id", "name", "city", "role")
 
@@ -36,9 +36,6 @@ class Roster:
             if worker.id == worker_id:
                 return worker
         return None
-
-    def in_city(self, city: str) -> tuple[Worker, ...]:
-        return tuple(w for w in self.workers if w.city == city)
 
 
 def load_roster(path: str | Path) -> Roster:

@@ -6,12 +6,14 @@ length is one choice of the source, and only free text, floats and fallbacks are
 (`hypothesis_jsonschema.from_schema` costs about 6 ms per object; a plan for the bundled schemas a few hundred
 microseconds.) `compile_schema` wraps a plan as a strategy.
 
-Supported: `type` (one name or a list), `properties`, `required`, `additionalProperties` (true, false or
-absent; only declared properties are generated), `items` (one schema), `minItems`/`maxItems`,
-`minLength`/`maxLength`, `minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum`, `enum`, `const`, `format`
-(through the formats mapping), and the annotations (`title`, `description`, `$schema`, `$id`, `$comment`,
-`default`, `examples`). A subschema using anything else is handed whole to `from_schema`, with the formats
-as `custom_formats`; so is a schema that uses `$ref` anywhere.
+Supported: `type` (one name or a list; keywords of the other types do not apply to a branch), `properties`,
+`required`, `additionalProperties` (true, false or absent; only declared properties are generated), `items`
+(one schema), `minItems`/`maxItems`, `uniqueItems`, `minLength`/`maxLength`, `pattern` (without length bounds),
+`minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum`, `multipleOf` (integers by an integer), `enum`,
+`const`, `anyOf` (alone), `format` (through the formats mapping, over STANDARD_FORMATS), the empty schema
+(any JSON value), and the annotations (`title`, `description`, `$schema`, `$id`, `$comment`, `default`,
+`examples`). A subschema using anything else is handed whole to the fallback (strategies/_fallback.py); so is
+a schema that uses `$ref` anywhere. None of the bundled schemas needs it.
 
 A format maps to a strategy for strings, or to a sequence of strings (one choice among them, with
 `minLength`/`maxLength` applied once, when compiling).
@@ -20,19 +22,20 @@ A format maps to a strategy for strings, or to a sequence of strings (one choice
 from __future__ import annotations
 
 import copy
-import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import jsonschema
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
+from hypothesis.errors import InvalidArgument
 
+from fuzzer._jsonfile import read_schema
 from fuzzer._model import JSON
+from strategies._formats import STANDARD_FORMATS
 from strategies._source import Drawn, Source
 
 Formats = Mapping[str, st.SearchStrategy[str] | Sequence[str]]
@@ -44,20 +47,34 @@ SLOTS = 8
 """An array with at most this many optional items draws them all (see `_Array`)."""
 DEFAULT_MAX_LENGTH = 12
 """Extra characters beyond `minLength` when a schema gives no `maxLength`."""
+MAX_SIZE = 10_000
+"""The largest `minItems` or `minLength` a schema may ask for: a case is a request body, not a stress test."""
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples"})
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_VALUES = frozenset({"const", "enum", "default", "examples"})
+"""Keywords whose values are instances, not schemas."""
 _KEYWORDS = MappingProxyType(
     {
         "null": frozenset({"type"}),
         "boolean": frozenset({"type"}),
-        "integer": frozenset({"type"}) | _BOUNDS,
+        "integer": frozenset({"type", "multipleOf"}) | _BOUNDS,
         "number": frozenset({"type"}) | _BOUNDS,
-        "string": frozenset({"type", "minLength", "maxLength", "format"}),
-        "array": frozenset({"type", "items", "minItems", "maxItems"}),
+        "string": frozenset({"type", "minLength", "maxLength", "format", "pattern"}),
+        "array": frozenset({"type", "items", "minItems", "maxItems", "uniqueItems"}),
         "object": frozenset({"type", "properties", "required", "additionalProperties"}),
     }
 )
+_TYPED = (frozenset().union(*_KEYWORDS.values()) - {"type"}) | {
+    "additionalItems",
+    "contains",
+    "dependencies",
+    "maxProperties",
+    "minProperties",
+    "patternProperties",
+    "propertyNames",
+}
+"""Keywords that apply to one type only: a branch of a type list drops those of the other types."""
 
 
 class Plan(Protocol):
@@ -72,6 +89,11 @@ class _Leaf:
 
     def __call__(self, draw: Draw) -> JSON:
         return draw(self.strategy)
+
+
+EMPTY = _Leaf(st.nothing())
+"""The plan of a schema no value fits: an object property with it is left out, a branch of a type list or an
+`anyOf` dropped; at the top, `compile_plan` refuses the schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +151,17 @@ class _Array:
         return [self.item(draw) for _ in range(self.high)][:length]
 
 
+def _identity(value: JSON) -> str:
+    """Equal JSON values (as uniqueItems compares them: 1 == 1.0, key order ignored) give equal strings."""
+    if isinstance(value, float) and value.is_integer():
+        return repr(int(value))
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_identity(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_identity(v) for v in value) + "]"
+    return repr(value)
+
+
 @dataclass(frozen=True, slots=True)
 class _Choice:
     """One of several values, one choice (shrinking towards the first)."""
@@ -156,29 +189,10 @@ class _Boolean:
         return draw.boolean()
 
 
-def read_json(path: str | Path, what: str) -> Any:
-    """The JSON value in the file at `path` (a schema, a roster). Raises ValueError `"<what> <path>: <reason>"`
-    when the file cannot be read or is not JSON."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{what} {path}: cannot read it ({exc})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {path}: not valid JSON ({exc})") from exc
-
-
 def load_schema(path: str | Path) -> dict[str, Any]:
-    """Read a JSON Schema file. Raises ValueError naming the path and the reason when it is unusable."""
-    schema = read_json(path, "schema")
-    if not isinstance(schema, dict):
-        raise ValueError(f"schema {path}: expected a JSON object, got {type(schema).__name__}")
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise ValueError(f"schema {path}: not a valid draft-07 schema ({exc.message})") from exc
-    return schema
+    """Read a JSON Schema (draft-07) file. Raises ValueError naming the path and the reason when it is unusable
+    (unreadable, not JSON, nested too deeply, not an object, not a valid draft-07 schema)."""
+    return read_schema(path)
 
 
 def compile_schema(schema: JSON, formats: Formats) -> st.SearchStrategy[JSON]:
@@ -195,32 +209,87 @@ def as_strategy(plan: Plan) -> st.SearchStrategy[JSON]:
 
 
 def compile_plan(schema: JSON, formats: Formats) -> Plan:
-    """The plan drawing instances of `schema`. Raises ValueError when `schema` is not a schema at all."""
+    """The plan drawing instances of `schema`. Raises ValueError when `schema` is not a schema at all, or asks
+    for more than parity-fuzz generates."""
     if not isinstance(schema, dict | bool):
         raise ValueError(f"schema must be an object or a boolean, not {type(schema).__name__}: {schema!r}")
+    _check_sizes(schema)
+    compiler = Compiler({**STANDARD_FORMATS, **formats}, _fallback)
     if isinstance(schema, dict) and _mentions_ref(schema):
-        return _fallback(schema, formats)
-    return _compile(schema, formats)
+        return _fallback(schema, compiler.formats)
+    plan = compiler.compile(schema)
+    if plan is EMPTY:
+        raise ValueError("no value fits this schema (a bound above its limit, an empty enum, false); fix the schema")
+    return plan
 
 
-def _compile(schema: JSON, formats: Formats) -> Plan:
-    if schema is False:
-        return _Leaf(st.nothing())
-    if schema is True or not schema:
-        return _fallback(schema, formats)
-    kind = schema.get("type")
-    if isinstance(kind, list) and kind:
-        return _OneOf(tuple(_compile({**schema, "type": name}, formats) for name in kind))
-    keywords = set(schema) - _ANNOTATIONS
-    if "enum" in schema or "const" in schema:
-        if keywords - {"enum", "const", "type"}:
-            return _fallback(schema, formats)
-        return _constants(schema)
-    if not isinstance(kind, str) or kind not in _KEYWORDS or not keywords <= _KEYWORDS[kind]:
-        return _fallback(schema, formats)
-    if kind == "string" and "format" in schema and schema["format"] not in formats:
-        return _fallback(schema, formats)
-    return _BUILDERS[kind](schema, formats)
+@dataclass(frozen=True, slots=True)
+class Compiler:
+    """Compiles the supported keywords; hands any other (sub)schema to `unsupported`."""
+
+    formats: Formats
+    unsupported: Callable[[JSON, Formats], Plan]
+
+    def compile(self, schema: JSON) -> Plan:
+        if schema is False:
+            return EMPTY
+        if schema is True:
+            return _Leaf(any_json())
+        keywords = set(schema) - _ANNOTATIONS
+        if not keywords:
+            return _Leaf(any_json())
+        if keywords == {"anyOf"} and isinstance(schema["anyOf"], list) and schema["anyOf"]:
+            return _one_of([self.compile(branch) for branch in schema["anyOf"]])
+        kind = schema.get("type")
+        if isinstance(kind, list) and kind:
+            return _one_of([self.compile(_branch(schema, name)) for name in kind])
+        if "enum" in schema or "const" in schema:
+            if keywords - {"enum", "const", "type"}:
+                return self.unsupported(schema, self.formats)
+            return _constants(schema)
+        if not isinstance(kind, str) or kind not in _KEYWORDS or not keywords <= _KEYWORDS[kind]:
+            return self.unsupported(schema, self.formats)
+        if kind == "string" and not _string_supported(schema, self.formats):
+            return self.unsupported(schema, self.formats)
+        return _BUILDERS[kind](schema, self)
+
+
+def _branch(schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    """One branch of a type list: that type, its keywords, and every keyword that is not type-specific."""
+    kept = {key: value for key, value in schema.items() if key not in _TYPED or key in _KEYWORDS.get(kind, ())}
+    return {**kept, "type": kind}
+
+
+def _string_supported(schema: dict[str, Any], formats: Formats) -> bool:
+    if "format" in schema and (schema["format"] not in formats or "pattern" in schema):
+        return False
+    if "pattern" in schema:
+        if {"minLength", "maxLength"} & set(schema) or not isinstance(schema["pattern"], str):
+            return False
+        try:
+            re.compile(schema["pattern"])
+        except re.error:
+            return False
+    return True
+
+
+def any_json() -> st.SearchStrategy[JSON]:
+    """Small JSON values of every type: what the empty schema allows."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=DEFAULT_MAX_LENGTH)
+    )
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=DEFAULT_MAX_ITEMS)
+            | st.dictionaries(st.text(max_size=DEFAULT_MAX_LENGTH), children, max_size=DEFAULT_MAX_ITEMS)
+        ),
+        max_leaves=8,
+    )
 
 
 def _constants(schema: dict[str, Any]) -> Plan:
@@ -231,7 +300,7 @@ def _constants(schema: dict[str, Any]) -> Plan:
         values = [v for v in values if any(_has_type(v, name) for name in names)]
     if len(values) == 1:
         return _Const(values[0])
-    return _Choice(tuple(values)) if values else _Leaf(st.nothing())
+    return _Choice(tuple(values)) if values else EMPTY
 
 
 def _has_type(value: JSON, kind: str) -> bool:
@@ -243,11 +312,21 @@ def _has_type(value: JSON, kind: str) -> bool:
     return kind in expected and isinstance(value, expected[kind])
 
 
-def _null(schema: dict[str, Any], formats: Formats) -> Plan:
+def _leaf(strategy: st.SearchStrategy[JSON]) -> Plan:
+    """A draw from `strategy`, or EMPTY when its arguments admit no value (Hypothesis would say so only when
+    drawing, in the middle of a campaign)."""
+    try:
+        strategy.validate()
+    except (InvalidArgument, OverflowError):
+        return EMPTY
+    return _Leaf(strategy)
+
+
+def _null(schema: dict[str, Any], compiler: Compiler) -> Plan:
     return _Const(None)
 
 
-def _boolean(schema: dict[str, Any], formats: Formats) -> Plan:
+def _boolean(schema: dict[str, Any], compiler: Compiler) -> Plan:
     return _Boolean()
 
 
@@ -264,69 +343,126 @@ def _integer_bounds(schema: dict[str, Any]) -> tuple[int | None, int | None]:
     return low, high
 
 
-def _integers(schema: dict[str, Any]) -> st.SearchStrategy[int]:
+def _integer(schema: dict[str, Any], compiler: Compiler) -> Plan:
     low, high = _integer_bounds(schema)
-    return st.integers(min_value=low, max_value=high)
-
-
-def _integer(schema: dict[str, Any], formats: Formats) -> Plan:
-    low, high = _integer_bounds(schema)
+    if low is not None and high is not None and low > high:
+        return EMPTY
+    if "multipleOf" in schema:
+        step = schema["multipleOf"]
+        if not float(step).is_integer():
+            return compiler.unsupported(schema, compiler.formats)
+        step = int(step)
+        first = None if low is None else -(-low // step)
+        last = None if high is None else high // step
+        return _leaf(st.integers(min_value=first, max_value=last).map(lambda n: n * step))
     if low is None or high is None:
-        return _Leaf(st.integers(min_value=low, max_value=high))
-    return _Integer(low, high) if low <= high else _Leaf(st.nothing())
+        return _leaf(st.integers(min_value=low, max_value=high))
+    return _Integer(low, high)
 
 
-def _number(schema: dict[str, Any], formats: Formats) -> Plan:
+def _number(schema: dict[str, Any], compiler: Compiler) -> Plan:
     if {"minimum", "exclusiveMinimum"} <= set(schema) or {"maximum", "exclusiveMaximum"} <= set(schema):
-        return _fallback(schema, formats)  # both forms of one bound: rare, let from_schema intersect them
-    floats = st.floats(
-        min_value=schema.get("exclusiveMinimum", schema.get("minimum")),
-        max_value=schema.get("exclusiveMaximum", schema.get("maximum")),
-        exclude_min="exclusiveMinimum" in schema,
-        exclude_max="exclusiveMaximum" in schema,
-        allow_nan=False,
-        allow_infinity=False,
+        return compiler.unsupported(schema, compiler.formats)  # both forms of one bound: rare
+    low, high = _integer_bounds(schema)
+    integers = EMPTY if low is not None and high is not None and low > high else _leaf(st.integers(low, high))
+    floats = _leaf(
+        st.floats(
+            min_value=schema.get("exclusiveMinimum", schema.get("minimum")),
+            max_value=schema.get("exclusiveMaximum", schema.get("maximum")),
+            exclude_min="exclusiveMinimum" in schema,
+            exclude_max="exclusiveMaximum" in schema,
+            allow_nan=False,
+            allow_infinity=False,
+        )
     )
-    return _Leaf(st.one_of(_integers(schema), floats))
+    return _one_of((integers, floats))
 
 
-def _string(schema: dict[str, Any], formats: Formats) -> Plan:
-    low, high = schema.get("minLength", 0), schema.get("maxLength")
+def _size(schema: dict[str, Any], key: str, default: int) -> int:
+    return int(schema.get(key, default))
+
+
+def _check_sizes(schema: JSON) -> None:
+    """ValueError when any part of `schema` asks for more items, characters or properties than MAX_SIZE."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in ("minItems", "minLength", "minProperties"):
+                value = item.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool) and value > MAX_SIZE:
+                    raise ValueError(f"{key}={value} is more than parity-fuzz generates (at most {MAX_SIZE}); lower it")
+            stack.extend(value for key, value in item.items() if key not in _VALUES)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _string(schema: dict[str, Any], compiler: Compiler) -> Plan:
+    low = _size(schema, "minLength", 0)
+    high = int(schema["maxLength"]) if "maxLength" in schema else None
+    if high is not None and low > high:
+        return EMPTY
+    if "pattern" in schema:
+        return _leaf(st.from_regex(schema["pattern"]))
     if "format" not in schema:
-        return _Leaf(st.text(min_size=low, max_size=low + DEFAULT_MAX_LENGTH if high is None else high))
+        return _leaf(st.text(min_size=low, max_size=low + DEFAULT_MAX_LENGTH if high is None else high))
 
     def fits(text: str) -> bool:
         return low <= len(text) and (high is None or len(text) <= high)
 
-    source = formats[schema["format"]]
+    source = compiler.formats[schema["format"]]
     if isinstance(source, st.SearchStrategy):
         return _Leaf(source.filter(fits) if low or high is not None else source)
     values = [text for text in source if fits(text)]
     if not values:
-        return _Leaf(st.nothing())
+        return EMPTY
     return _Const(values[0]) if len(values) == 1 else _Choice(tuple(values))
 
 
-def _array(schema: dict[str, Any], formats: Formats) -> Plan:
+def _array(schema: dict[str, Any], compiler: Compiler) -> Plan:
     items = schema.get("items", True)
     if not isinstance(items, dict | bool):
-        return _fallback(schema, formats)  # a tuple of item schemas
-    low = schema.get("minItems", 0)
-    high = schema.get("maxItems", low + DEFAULT_MAX_ITEMS)
-    return _Array(_compile(items, formats), low, high) if low <= high else _Leaf(st.nothing())
+        return compiler.unsupported(schema, compiler.formats)  # a tuple of item schemas
+    low = _size(schema, "minItems", 0)
+    high = int(schema.get("maxItems", low + DEFAULT_MAX_ITEMS))
+    item = compiler.compile(items)
+    if low > high or (item is EMPTY and low > 0):
+        return EMPTY
+    if item is EMPTY:
+        return _Const([])
+    if schema.get("uniqueItems") is True:  # Hypothesis's lists draw distinct items well; the tape would not
+        return _leaf(st.lists(as_strategy(item), min_size=low, max_size=high, unique_by=_identity))
+    return _Array(item, low, high)
 
 
-def _object(schema: dict[str, Any], formats: Formats) -> Plan:
+def _object(schema: dict[str, Any], compiler: Compiler) -> Plan:
     properties = schema.get("properties", {})
     required = schema.get("required", [])
-    if not isinstance(schema.get("additionalProperties", True), bool) or any(
-        name not in properties for name in required
-    ):
-        return _fallback(schema, formats)
-    return _Object(tuple((name, _compile(sub, formats), name in required) for name, sub in properties.items()))
+    additional = schema.get("additionalProperties", True)
+    if not isinstance(additional, bool):
+        return compiler.unsupported(schema, compiler.formats)
+    undeclared = [name for name in dict.fromkeys(required) if name not in properties]
+    if undeclared and not additional:
+        return EMPTY  # a required property that may not be there
+    declared = []
+    for name, sub in properties.items():
+        plan = compiler.compile(sub)
+        if plan is EMPTY and name in required:
+            return EMPTY
+        if plan is not EMPTY:  # a property no value fits is never there
+            declared.append((name, plan, name in required))
+    return _Object((*declared, *((name, _Leaf(any_json()), True) for name in undeclared)))
 
 
-_BUILDERS: Mapping[str, Callable[[dict[str, Any], Formats], Plan]] = MappingProxyType(
+def _one_of(plans: Sequence[Plan]) -> Plan:
+    """One of the plans that can give a value, shrinking towards the first; EMPTY when none can."""
+    kept = tuple(plan for plan in plans if plan is not EMPTY)
+    if not kept:
+        return EMPTY
+    return kept[0] if len(kept) == 1 else _OneOf(kept)
+
+
+_BUILDERS: Mapping[str, Callable[[dict[str, Any], Compiler], Plan]] = MappingProxyType(
     {
         "null": _null,
         "boolean": _boolean,
@@ -340,11 +476,9 @@ _BUILDERS: Mapping[str, Callable[[dict[str, Any], Formats], Plan]] = MappingProx
 
 
 def _fallback(schema: JSON, formats: Formats) -> Plan:
-    custom = {
-        name: source if isinstance(source, st.SearchStrategy) else st.sampled_from(list(source))
-        for name, source in formats.items()
-    }
-    return _Leaf(from_schema(schema, custom_formats=custom))
+    from strategies._fallback import fallback_plan  # the fallback compiles relaxed schemas with Compiler
+
+    return fallback_plan(schema, formats)
 
 
 def _mentions_ref(schema: JSON) -> bool:

@@ -5,7 +5,8 @@ strategy draws (`draw(st.integers(0, n - 1))`) each cost about 85 µs on the ref
 choices of Hypothesis's choice sequence (`ConjectureData.draw_integer`) still about 30 µs, because Hypothesis
 records, sizes and tree-tracks every choice. At a dozen per case that was most of a campaign's time. So a case
 draws one choice instead: a *tape*, a fixed-size byte string (`draw_bytes(TAPE, TAPE)`), and every decision
-reads the next one to four bytes of it, scaled to its range. A case that needs more bytes draws another tape.
+reads the next bytes of it, scaled to its range: one byte for up to 256 values, else two, four or eight. A case
+that needs more bytes draws another tape.
 
 Shrinking stays what it was. Hypothesis shrinks a byte string element by element towards zero (all zeros
 first, then each byte lowered in turn), and every decision maps lower bytes to a simpler value, monotonically:
@@ -17,9 +18,8 @@ whole mutation by deleting its tape).
 Anything that is not a decision among known values (free text, floats, `hypothesis_jsonschema` fallbacks) is
 still drawn as a strategy, with `source.draw(strategy)` or `source(strategy)`.
 
-This uses Hypothesis internals (`ConjectureData.draw_bytes`, spans, `nodes`) that are not public API; the
-hypothesis version is pinned in pyproject.toml, and tests/strategies/test_pins.py and the shrinking tests fail
-when they change.
+This uses Hypothesis internals (`ConjectureData.draw_bytes`, spans, `nodes`) that are not public API, all
+through strategies/_hypothesis_internals.py, whose tests run on the oldest and the newest supported Hypothesis.
 """
 
 from __future__ import annotations
@@ -28,17 +28,25 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture.choice import ChoiceT
-from hypothesis.internal.conjecture.data import ConjectureData
-from hypothesis.internal.conjecture.utils import calc_label_from_name
-from hypothesis.strategies._internal.strategies import SearchStrategy
+from hypothesis.strategies import SearchStrategy
+
+from strategies._hypothesis_internals import (
+    ChoiceT,
+    ConjectureData,
+    choice_count,
+    choices_since,
+    draw_tape,
+    span_label,
+    start_span,
+    stop_span,
+)
 
 T = TypeVar("T")
 
 TAPE = 32
 """Bytes per tape: a valid case reads about ten, a mutated one about twenty (over two or three tapes)."""
-_ONE_OF_BATCH = calc_label_from_name("one case of a parity-fuzz batch")
-_ONE_MORE = calc_label_from_name("one more element of a parity-fuzz repeat")
+_ONE_OF_BATCH = span_label("one case of a parity-fuzz batch")
+_ONE_MORE = span_label("one more element of a parity-fuzz repeat")
 _WIDE = 128
 """Like `st.integers`: a range wider than this makes its bounds and near-bounds more likely."""
 
@@ -66,7 +74,7 @@ class Source:
     def _read(self, count: int) -> int:
         """The next `count` bytes of the tape as an unsigned integer, most significant first."""
         if self._at + count > len(self._tape):
-            self._tape, self._at = self._data.draw_bytes(TAPE, TAPE), 0
+            self._tape, self._at = draw_tape(self._data, TAPE), 0
         value = int.from_bytes(self._tape[self._at : self._at + count], "big")
         self._at += count
         return value
@@ -75,7 +83,7 @@ class Source:
         """`_read(1)`, the common case, without the slicing."""
         at = self._at
         if at >= len(self._tape):
-            self._tape, at = self._data.draw_bytes(TAPE, TAPE), 0
+            self._tape, at = draw_tape(self._data, TAPE), 0
         self._at = at + 1
         return self._tape[at]
 
@@ -120,11 +128,11 @@ class Source:
         shrinker can delete any element, not only the last."""
         data = self._data
         for count in range(high):
-            data.start_span(_ONE_MORE)
+            start_span(data, _ONE_MORE)
             self.new_tape()
             yield count
             more = self.boolean()
-            data.stop_span()
+            stop_span(data)
             if count + 1 >= low and not more:
                 return
 
@@ -133,12 +141,12 @@ class Source:
         data = self._data
         values: Batch[T] = Batch()
         for _ in range(count):
-            data.start_span(_ONE_OF_BATCH)
+            start_span(data, _ONE_OF_BATCH)
             self.new_tape()
-            start = len(data.nodes)
+            start = choice_count(data)
             values.append(function(self))
-            values.choices.append(tuple(node.value for node in data.nodes[start:]))
-            data.stop_span()
+            values.choices.append(choices_since(data, start))
+            stop_span(data)
         return values
 
 

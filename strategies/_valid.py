@@ -20,7 +20,7 @@ from typing import Any
 from fuzzer._model import JSON, Case, WireRequest
 from strategies._formats import split_operation
 from strategies._roster import Roster, Worker
-from strategies._schema import Draw, Formats, compile_plan
+from strategies._schema import Draw, Formats, Plan, compile_plan
 from strategies._source import Drawn
 from strategies._space import CaseSpace
 from strategies._wire import encode_json
@@ -49,8 +49,8 @@ class DraftPlan:
         self._kinds = tuple(
             (
                 spec.name,
-                compile_plan(spec.artifact_schema, formats),
-                None if spec.context_schema is None else compile_plan(spec.context_schema, formats),
+                _compiled(spec.name, "artifact", spec.artifact_schema, formats),
+                None if spec.context_schema is None else _compiled(spec.name, "context", spec.context_schema, formats),
                 spec.context_required,
                 fix_ups.get(spec.name, _unchanged),
             )
@@ -67,6 +67,13 @@ class DraftPlan:
             if present:
                 envelope["context"] = drawn
         return Draft(name, fix(envelope))
+
+
+def _compiled(kind: str, part: str, schema: JSON, formats: Formats) -> Plan:
+    try:
+        return compile_plan(schema, formats)
+    except ValueError as err:
+        raise ValueError(f"kind {kind!r}, {part} schema: {err}") from err
 
 
 def valid_cases(space: CaseSpace, formats: Formats) -> Drawn[Case]:

@@ -21,7 +21,6 @@ from fuzzer._report import Row as ReportRow
 from fuzzer._report import junit_xml, replay_json, replay_markdown, table, write_atomic
 from fuzzer._send import Transport, probe_health
 from fuzzer._store import MATCH, Expectation
-from fuzzer._validate_case import schema_errors
 from fuzzer.cli._main import State, cli, config_option, resolved_targets, target_options
 
 _COLOURS = {
@@ -202,11 +201,11 @@ def corpus_list(state: State, paths: tuple[Path, ...]) -> int:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def corpus_check(state: State, paths: tuple[Path, ...]) -> int:
-    """Check every case file against the case format (docs/corpus.md)."""
+    """Check every case file against the case format (docs/corpus.md): the rules replay applies, all listed."""
     files = _store.case_files(list(paths) or [Path("corpus")])
     bad = 0
     for path in files:
-        problems = schema_errors(path)
+        problems = _store.file_problems(path)
         if problems:
             bad += 1
             for problem in problems:

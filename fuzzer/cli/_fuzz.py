@@ -11,16 +11,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from fuzzer import _store
-from fuzzer._campaign import MODES, CampaignOutcome, CampaignPlan, run_campaign
+from fuzzer._campaign import CampaignOutcome, CampaignPlan, run_campaign
 from fuzzer._classify import classify
 from fuzzer._compare import compare
+from fuzzer._config import MAX_TIMEOUT, MAX_WORKERS, MIN_TIMEOUT
 from fuzzer._engine import EngineSettings, Observer
 from fuzzer._errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, TargetUnreachable
 from fuzzer._export import curl
 from fuzzer._model import Exchange, Finding, Response
 from fuzzer._report import body_text
 from fuzzer._send import Transport, probe_health
-from fuzzer.cli._main import STOP, State, cli, comma_list, config_option, resolved_targets, target_options
+from fuzzer.cli._main import (
+    STOP,
+    FiniteRange,
+    State,
+    cli,
+    comma_list,
+    config_option,
+    resolved_targets,
+    target_options,
+)
+from strategies import MODES
 
 
 class _Live(Observer):
@@ -70,7 +81,7 @@ class _Live(Observer):
 @click.option("--report-json", type=click.Path(path_type=Path), default=None, help="Write a JSON report here.")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1, max=256),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
     help="Cases in flight at once (default: config, 16).",
 )
@@ -82,7 +93,10 @@ class _Live(Observer):
     help="Cases per Hypothesis example (a new class is shrunk as a one-case example).",
 )
 @click.option(
-    "--timeout", type=click.FloatRange(min=0.01), default=None, help="Seconds per request (default: config, 5)."
+    "--timeout",
+    type=FiniteRange(min=MIN_TIMEOUT, max=MAX_TIMEOUT),
+    default=None,
+    help="Seconds per request (default: config, 5).",
 )
 @click.option(
     "--confirm",
@@ -93,7 +107,7 @@ class _Live(Observer):
 )
 @click.option(
     "--max-time",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(min=0),
     default=None,
     help="Stop generating after this many seconds, even before -n examples.",
 )

@@ -7,6 +7,7 @@ Exit codes: 0 nothing new (or all cases as expected) · 1 a new divergence class
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -113,6 +114,16 @@ def resolved_targets(
     pair = parse_targets(list(targets), "--target") if targets else state.config.targets
     check_loopback(pair, allow_remote)
     yield pair
+
+
+class FiniteRange(click.FloatRange):
+    """A FloatRange that also refuses nan, which compares false with both bounds and so passes FloatRange."""
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 def comma_list(value: str, allowed: tuple[str, ...] | None, option: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -98,7 +99,7 @@ def test_the_go_side_can_be_another_binary_with_its_own_environment(tmp_path: Pa
         assert runtimes.running["go"].binary == str(other)
         with Transport(runtimes.targets) as transport:
             exchange = transport.exchange_many([_missing_fingerprint()])[0]
-    rust, go_answer = (response.json() for response in exchange.responses)
+    rust, go_answer = (json.loads(response.body) for response in exchange.responses)
     assert go_answer["error"] == rust["error"] == {"Schema": {"field": "fingerprint", "reason": "missing"}}
 
 

@@ -114,7 +114,8 @@ def test_a_match_case_that_diverges_is_regressed(pytester: pytest.Pytester, pair
 def test_another_signature_is_changed(pytester: pytest.Pytester, pair: tuple[Target, Target]) -> None:
     corpus = copy_corpus(pytester)
     edit_expect(
-        corpus / "playbook_overfull.json", {"outcome": "diverge", "signature": "0123456789ab", "signature_version": 2}
+        corpus / "playbook_overfull.json",
+        {"outcome": "diverge", "signature": "0123456789ab", "level": "wire-shape", "signature_version": 2},
     )
     result = pytester.runpytest("--parity-corpus", "corpus", *target_args(pair))
     result.assert_outcomes(passed=5, failed=1)

@@ -1,16 +1,15 @@
 """The tape: how a case's decisions come from Hypothesis, replay alone, and shrink towards the simplest value.
 
-These also guard the Hypothesis internals `strategies/_source.py` relies on (`ConjectureData.draw_bytes`,
-`nodes`, spans, `for_choices`): an upgrade that changes them fails here first.
+The Hypothesis internals underneath are tested one by one in test_hypothesis_internals.py.
 """
 
 from __future__ import annotations
 
 from drawing import draw_many
 from hypothesis import HealthCheck, find, settings
-from hypothesis.internal.conjecture.data import ConjectureData
 
 from strategies import Batch, Drawn, Source, batches, cases, default_space
+from strategies._hypothesis_internals import replay_choices
 from strategies._source import TAPE
 
 SPACE = default_space()
@@ -21,8 +20,7 @@ def decisions(source: Source) -> tuple[int, bool, int, int, int]:
 
 
 def replay(strategy: Drawn[object], choices: tuple[object, ...]) -> object:
-    data = ConjectureData.for_choices(choices)
-    return data.draw(strategy)
+    return replay_choices(strategy, choices)  # type: ignore[arg-type]
 
 
 def test_an_all_zero_tape_gives_every_decision_its_simplest_value() -> None:

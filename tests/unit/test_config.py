@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fuzzer import _bundled
 from fuzzer._adapters import BUILTIN
 from fuzzer._config import ALWAYS_SECRET, REDACTED, Config, load_config, parse_targets
 from fuzzer._errors import ConfigError
@@ -153,31 +154,88 @@ def test_a_missing_explicit_path(tmp_path: Path) -> None:
         ("workers = \n", "not valid TOML"),
         ('[targets]\nrust = "http://127.0.0.1:3100"\n', "1 targets given"),
         ('[targets]\nrust = "http://a:1"\ngo = "ftp://b:2"\n', "'ftp://b:2' is not http(s)"),
-        ('[[adapters]]\nname = "protobuf"\npath = "/error"\n', "unknown adapter 'protobuf'"),
+        ('[targets]\nrust = "http://a:1"\ngo = "http://b:99999"\n', "'http://b:99999' is not http(s)"),
+        ("[targets]\nrust = 1\ngo = 2\n", "targets.rust = 1 is not a URL"),
+        ('targets = "rust"\n', 'targets = "rust" is not a table'),
+        ('[[adapters]]\nname = "protobuf"\npath = "/error"\n', 'adapters[0].name = "protobuf" is not a known adapter'),
+        ('[[adapters]]\nname = "serde-enum"\nwhere = "/error"\n', "adapters[0].where"),
+        ('adapters = ["serde-enum"]\n', "is not a list of tables"),
         ('ignore = ["elapsed_ms"]\n', "must start with '/'"),
-        ('workers = "many"\n', "many"),
+        ('ignore = "/elapsed_ms"\n', 'ignore = "/elapsed_ms" is not a list of strings'),
+        ("key_paths = [1]\n", "key_paths = [1] is not a list of strings"),
+        ('workers = "many"\n', 'workers = "many" is not a whole number from 1 to 256'),
+        ("workers = 0\n", "workers = 0 is not a whole number from 1 to 256"),
+        ("workers = 257\n", "workers = 257 is not"),
+        ("workers = true\n", "workers = true is not"),
+        ("workers = 2.5\n", "workers = 2.5 is not"),
+        ("timeout = -1\n", "timeout = -1 is not a number of seconds from 0.01 to 3600"),
+        ("timeout = 0\n", "timeout = 0 is not"),
+        ("timeout = inf\n", "timeout = inf is not"),
+        ("timeout = nan\n", "timeout = nan is not"),
+        ("timeout = 1e300\n", "timeout = 1e+300 is not"),
+        ('timeout = "5"\n', 'timeout = "5" is not'),
+        ('endpoint = "v1/validate"\n', 'endpoint = "v1/validate" is not a request path'),
+        ('health = "/he alth"\n', "is not a request path"),
+        ("endpoint = 3\n", "endpoint = 3 is not a request path"),
+        ('roster = "absent.json"\n', 'roster = "absent.json" names no file'),
+        ("roster = 7\n", "roster = 7 is not a file name"),
+        ("[kinds]\n", "kinds = {} holds no kind"),
+        ("kinds = 3\n", "kinds = 3 holds no kind"),
+        ('[kinds.order]\ncontext = "c.json"\n', "kinds.order.artifact = null is not a schema file name"),
+        ('[kinds.order]\nartifact = "a.json"\nschema = "b.json"\n', "kinds.order.schema"),
+        ('[kinds.order]\nartifact = "a.json"\ncontext_required = true\n', "needs a context schema"),
+        ('[kinds.order]\nartifact = "a.json"\ncontext_required = "yes"\n', "is not true or false"),
+        ("secret_headers = [1]\n", "secret_headers = [1] is not a list of strings"),
+        ('secret_headers = ["X Tenant"]\n', 'secret_headers = "X Tenant" is not a header name'),
+        ("[headers]\nX-Count = 3\n", "headers.X-Count = 3 is not a string"),
+        ('[headers]\n"X Key" = "v"\n', "does not have a header name"),
+        ('[headers]\nX-Key = "a\\r\\nInjected: 1"\n', "holds a line break"),
         ('[headers]\nX-Key = "${PARITY_UNSET_FOR_TEST}"\n', "PARITY_UNSET_FOR_TEST"),
+        ("headers = 1\n", "headers = 1 is not a table"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
     ],
-    ids=[
-        "unknown-key",
-        "bad-toml",
-        "one-target",
-        "bad-url",
-        "unknown-adapter",
-        "bad-pointer",
-        "bad-number",
-        "unset-env",
-    ],
+    ids=lambda value: value if len(value) < 40 else value[:40],
 )
-def test_errors_name_the_file_and_the_problem(
+def test_errors_name_the_file_the_key_and_the_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, problem: str
 ) -> None:
     monkeypatch.delenv("PARITY_UNSET_FOR_TEST", raising=False)
+    schema(tmp_path, "a.json")
     path = write(tmp_path, "parity.toml", text)
     with pytest.raises(ConfigError) as caught:
         load_config(root=tmp_path)
-    assert str(path) in str(caught.value)
-    assert problem in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith(f"config {path}: ")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_a_config_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "parity.toml").write_bytes(b'endpoint = "/\xff"\n')
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(root=tmp_path)
+
+
+@pytest.mark.parametrize("text", ["tool = 3\n", "[tool]\nparity-fuzz = 3\n"])
+def test_a_pyproject_whose_tool_table_is_not_a_table(tmp_path: Path, text: str) -> None:
+    write(tmp_path, "pyproject.toml", text)
+    if text.startswith("tool ="):
+        assert load_config(root=tmp_path).source == "defaults"  # no [tool.parity-fuzz] there
+    else:
+        with pytest.raises(ConfigError, match=r"tool.parity-fuzz = 3 is not a table"):
+            load_config(root=tmp_path)
+
+
+def test_a_roster_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    write(tmp_path / "conf", "workers.json", '{"workers": []}')
+    write(tmp_path / "conf", "parity.toml", 'roster = "workers.json"\n')
+    assert load_config(tmp_path / "conf" / "parity.toml", root=tmp_path).roster == tmp_path / "conf" / "workers.json"
+
+
+def test_the_default_roster_is_the_bundled_one_wherever_the_command_runs(tmp_path: Path) -> None:
+    assert Config().roster == _bundled.ROSTER
+    assert load_config(root=tmp_path).roster == _bundled.ROSTER
 
 
 def test_an_unreadable_schema_file_is_named(tmp_path: Path) -> None:

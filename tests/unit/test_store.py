@@ -180,12 +180,12 @@ Edit = Callable[[dict[str, Any]], object]
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
-        (lambda r: r.update(format="parity-fuzz/case@9"), "format is 'parity-fuzz/case@9'"),
-        (lambda r: r.pop("label"), "missing key 'label'"),
-        (lambda r: r.pop("request"), "missing key 'request'"),
-        (lambda r: r.update(expect={"outcome": "maybe"}), "expect.outcome must be"),
-        (lambda r: r.update(expect={"outcome": "diverge"}), "expect.signature is required"),
-        (lambda r: r["request"].update(headers=["a"]), "headers object"),
+        (lambda r: r.update(format="parity-fuzz/case@9"), "format is 'parity-fuzz/case@9', expected"),
+        (lambda r: r.pop("label"), "(top): missing key 'label'"),
+        (lambda r: r.pop("request"), "(top): missing key 'request'"),
+        (lambda r: r.update(expect={"outcome": "maybe"}), "expect/outcome: 'maybe' is not one of"),
+        (lambda r: r.update(expect={"outcome": "diverge"}), "expect: missing key 'signature'"),
+        (lambda r: r["request"].update(headers=["a"]), "request/headers: ['a'] is not of type 'object'"),
     ],
     ids=["wrong-format", "no-label", "no-request", "bad-outcome", "diverge-without-signature", "headers-list"],
 )
