@@ -162,7 +162,7 @@ class Builder:
         if location == "header" and name.lower() in _IGNORED_HEADERS:
             return None
         style = value.get("style", DEFAULT_STYLE[location])
-        if style not in STYLES[location]:
+        if not isinstance(style, str) or style not in STYLES[location]:
             raise self._files.error(
                 param.at("style", style),
                 f"parameter {name!r} in {location} has style {excerpt(style)}",

@@ -118,7 +118,7 @@ class Files:
         return OpenAPIError(self.display(uri), what, fix, pointer=pointer, line=self.line(uri, pointer))
 
     def line(self, uri: str, pointer: str) -> int | None:
-        """The 1-based line where the value at `pointer` starts, or of the nearest place above it."""
+        """The 1-based line of the value at `pointer` (of its key, in a mapping), or of the nearest place above it."""
         file = self._files.get(uri)
         if file is None:
             return None
@@ -134,14 +134,14 @@ class Files:
             if isinstance(node, yaml.MappingNode):
                 for key_node, value_node in node.value:
                     if isinstance(key_node, yaml.ScalarNode) and key_node.value == segment:
-                        child = value_node
+                        child, line = value_node, key_node.start_mark.line + 1
                         break
             elif isinstance(node, yaml.SequenceNode) and segment.isdigit() and int(segment) < len(node.value):
                 child = node.value[int(segment)]
+                line = child.start_mark.line + 1
             if child is None:
                 break
             node = child
-            line = node.start_mark.line + 1
         return line
 
     def resolve(self, ref: JSON, where: Located) -> Located:
