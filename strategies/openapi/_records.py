@@ -55,9 +55,9 @@ class Parameter:
 
     `style`, `explode` and `allow_reserved` hold the defaults when the document gives none. A parameter declared
     with `content` instead of `schema` has `content_type` set (its value is serialised as that media type, e.g.
-    JSON in a query string) and `schema` from that media type. `examples` are the values of `example` and of
-    each entry of `examples` (on the parameter, then on its media type), in document order; entries with only
-    an `externalValue` are left out.
+    JSON in a query string) and `schema` from that media type; `schema` is `True` (anything) when the document
+    gives none. `examples` are the values of `example` and of each entry of `examples` (on the parameter, then
+    on its media type), in document order; entries with only an `externalValue` are left out.
     """
 
     name: str
@@ -90,7 +90,11 @@ class Encoding:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """The request body of an operation for one media type (`media_type` as written, may be a range)."""
+    """The request body of an operation for one media type (`media_type` as written: it may be a range).
+
+    `schema` is `True` (anything) when the media type gives none; `required` is the request body's; `examples`
+    are the media type's `example` and `examples` values, as for `Parameter`.
+    """
 
     media_type: str
     schema: Schema

@@ -18,7 +18,8 @@ What changes, and why (so that one generator reads 3.0 and 3.1 alike):
 - `discriminator` is kept as written, plus `x-branches`: each value its property may take mapped to the index of
   the `oneOf`/`anyOf` branch that value selects (from `mapping`, then each `$ref`'d branch's schema name).
   Mapping entries that name no branch are left out.
-- `$ref`s inside values (`default`, `enum`, `const`, `examples`, extensions) are resolved too.
+- `$ref`s inside values (`default`, `enum`, `const`, `examples`, extensions) are resolved too, when they lead
+  somewhere (one that leads nowhere is kept as the data it may be: an example of a JSON Schema, say).
 Everything else (`type` arrays, `enum`, `const`, `format`, `pattern`, `readOnly`/`writeOnly`,
 `additionalProperties`, `x-*`, ...) is kept as written.
 """
@@ -86,14 +87,17 @@ class Schemas:
         return {**value, "$defs": {name: self._defs[name][0] for name in sorted(names)}}
 
     def value(self, node: Located) -> JSON:
-        """A plain value (an example, a default) with any `$ref` in it replaced by what it points to."""
+        """A plain value (an example, a default) with each `$ref` in it that resolves replaced by its target."""
         return self._value(node, ())
 
     def _value(self, node: Located, active: tuple[str, ...]) -> JSON:
         value = node.value
         if isinstance(value, dict):
             if isinstance(value.get("$ref"), str):
-                target = self._files.resolve(value["$ref"], node.child("$ref"))
+                try:
+                    target = self._files.resolve(value["$ref"], node.child("$ref"))
+                except OpenAPIError:  # in a value, a "$ref" that leads nowhere may just be data
+                    return value
                 if target.key in active:
                     raise self._files.error(node, "a value refers to itself through $ref", "break the cycle")
                 return self._value(target, (*active, target.key))

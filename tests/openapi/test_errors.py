@@ -240,6 +240,14 @@ def test_a_cycle_of_references_is_an_error(tmp_path: Path) -> None:
     assert "leads to a cycle of references" in str(failure(write(tmp_path, "api.yaml", text)))
 
 
+def test_a_ref_in_a_value_that_leads_nowhere_is_kept_as_data(tmp_path: Path) -> None:
+    text = PETS.replace("            type: string\n", "            type: string\n            example: {$ref: '#/x'}\n")
+    text = text.replace("          in: path\n", "          in: path\n          example: {$ref: '#/info'}\n")
+    (parameter,) = load_openapi(write(tmp_path, "api.yaml", text)).operation("getPet").parameters
+    assert parameter.schema == {"type": "string", "examples": [{"$ref": "#/x"}]}
+    assert parameter.examples == ({"title": "Pets", "version": "1"},)
+
+
 def test_a_remote_ref_is_not_fetched(tmp_path: Path) -> None:
     text = PETS.replace("            type: string\n", '            $ref: "https://example.com/id.json"\n')
     error = failure(write(tmp_path, "api.yaml", text))
