@@ -137,9 +137,10 @@ class Server:
 class Operation:
     """One operation: a method plus a path template, with everything a request to it may hold.
 
-    `key` is the operationId when there is one, else `"METHOD /path"`. `parameters` are the path item's merged
-    with the operation's (the operation's wins for the same name and location), without the header parameters
-    named `Accept`, `Content-Type` or `Authorization`, which the specification says to ignore. `bodies` has one
+    `key` is the operationId when there is one, else `"METHOD /path"`; `method` is upper case. `parameters` are
+    the path item's merged with the operation's: the operation's wins for the same name and location (header
+    names in any case) and takes the overridden one's place; the operation's others follow. Header parameters
+    named `Accept`, `Content-Type` or `Authorization` are left out, as the specification says. `bodies` has one
     `Body` per media type of the request body, in document order (empty: no body). `servers` are the
     operation's, else the path item's, else the document's.
     """
