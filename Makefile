@@ -74,6 +74,7 @@ bench: build
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/openapi_load.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST) .parity $(RUST)/target $(GOSRC)/bin

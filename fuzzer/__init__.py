@@ -45,6 +45,7 @@ _WHERE = {
     "write_case": "_store",
     "ParityError": "_errors",
     "ConfigError": "_errors",
+    "OpenAPIError": "_errors",
     "TargetError": "_errors",
     "TargetUnreachable": "_errors",
     "CorpusError": "_errors",

@@ -2,6 +2,7 @@
 
     ParityError                      root; the CLI turns it into one line and its exit code
     ├── ConfigError                  a config file, option or schema is unusable            (exit 2)
+    │   └── OpenAPIError             an OpenAPI document cannot be read, or breaks a rule
     ├── TargetError                  a runtime cannot be used                               (exit 2)
     │   ├── TargetUnreachable        nothing answers at the target's URL at start
     │   └── RuntimeSetupError        a bundled runtime cannot be built, started or stopped
@@ -27,6 +28,30 @@ class ParityError(Exception):
 
 class ConfigError(ParityError):
     pass
+
+
+class OpenAPIError(ConfigError):
+    """An OpenAPI document is unreadable or invalid. The message is one line: what, where, and what to do.
+
+    `source` is the file, `pointer` the JSON pointer of the offending value inside it (`""` is the whole
+    document, `None` unknown), `line` its 1-based line when the file's text gives one.
+    """
+
+    def __init__(
+        self, source: str, what: str, fix: str, *, pointer: str | None = None, line: int | None = None
+    ) -> None:
+        place = source if line is None else f"{source}:{line}"
+        where = "" if pointer is None else f" at {pointer or 'the top level'}"
+        super().__init__(_one_line(f"openapi {place}: {what}{where}; {fix}"))
+        self.source = source
+        self.what = what
+        self.fix = fix
+        self.pointer = pointer
+        self.line = line
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class TargetError(ParityError):

@@ -1,0 +1,39 @@
+"""OpenAPI 3.0 and 3.1 documents as a model of operations, and the choice of operations to fuzz.
+
+    api = load_openapi("openapi.yaml")                 # Api: every operation, every $ref resolved
+    operations = select(api, include_tag="workers")    # list[Operation], like Schemathesis' filters
+
+`load_openapi` reads YAML or JSON; follows `$ref`s anywhere, into other files by relative path; checks the
+document against the OpenAPI Initiative's JSON Schema for its version; and builds frozen records
+(`_records.py`) whose schemas are plain JSON Schemas (`_schemas.py` says how 3.0 and 3.1 are normalised to one
+form). Every problem is an `OpenAPIError` (a `ConfigError`, exit code 2) with a one-line message that names the
+file, line, JSON pointer and rule; Swagger 2.0 gets one line on how to convert it.
+"""
+
+from strategies.openapi._loading import load_openapi
+from strategies.openapi._records import (
+    LOCATIONS,
+    Api,
+    Body,
+    Encoding,
+    Header,
+    Operation,
+    Parameter,
+    Response,
+    Server,
+)
+from strategies.openapi._selection import select
+
+__all__ = [
+    "LOCATIONS",
+    "Api",
+    "Body",
+    "Encoding",
+    "Header",
+    "Operation",
+    "Parameter",
+    "Response",
+    "Server",
+    "load_openapi",
+    "select",
+]
