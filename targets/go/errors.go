@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 )
 
@@ -55,4 +56,24 @@ func (e serdeError) MarshalJSON() ([]byte, error) {
 		variant = strings.ToUpper(variant[:1]) + variant[1:]
 	}
 	return json.Marshal(map[string]body{variant: {Field: e.Field, Reason: e.Reason}})
+}
+
+// errorResponse is the body of an error answer of a resource route
+// (/v1/workers...): {"error": E}.
+type errorResponse struct {
+	Error any `json:"error"`
+}
+
+// wireError returns verr in the shape this server writes: Go's exported
+// fields, or serde's externally tagged enum with --serde-errors.
+func (s *server) wireError(verr *ValidationError) any {
+	if s.serdeErrors {
+		return serdeError(*verr)
+	}
+	return verr
+}
+
+// writeError answers with status and the body {"error": verr}.
+func (s *server) writeError(w http.ResponseWriter, status int, verr *ValidationError) {
+	writeJSON(w, status, errorResponse{Error: s.wireError(verr)})
 }

@@ -1,4 +1,4 @@
-// Command validatord-go is the Go reference runtime of the /v1/validate
+// Command validatord-go is the Go reference runtime of the parity-fuzz
 // contract (docs/contract.md).
 package main
 

@@ -14,22 +14,58 @@ type Worker struct {
 	Role string `json:"role"`
 }
 
-// Roster indexes the workers by id.
+// Roster holds the workers in the file's order, indexed by id, and the cities
+// and roles they name.
 type Roster struct {
-	byID map[string]Worker
+	workers []Worker
+	byID    map[string]int
+	cities  map[string]bool
+	roles   map[string]bool
 }
 
 // Lookup returns the worker with the given id.
 func (r *Roster) Lookup(id string) (Worker, bool) {
-	w, ok := r.byID[id]
-	return w, ok
+	i, ok := r.byID[id]
+	if !ok {
+		return Worker{}, false
+	}
+	return r.workers[i], true
 }
 
-// NewRoster builds a roster from a list of workers.
+// Workers returns all workers in the roster file's order.
+func (r *Roster) Workers() []Worker {
+	return r.workers
+}
+
+// HasCity reports whether some worker lives in city.
+func (r *Roster) HasCity(city string) bool {
+	return r.cities[city]
+}
+
+// HasRole reports whether some worker has role.
+func (r *Roster) HasRole(role string) bool {
+	return r.roles[role]
+}
+
+// NewRoster builds a roster from a list of workers. A later worker with an id
+// seen before replaces the earlier one, in its place.
 func NewRoster(workers []Worker) *Roster {
-	r := &Roster{byID: make(map[string]Worker, len(workers))}
+	r := &Roster{
+		byID:   make(map[string]int, len(workers)),
+		cities: make(map[string]bool),
+		roles:  make(map[string]bool),
+	}
 	for _, w := range workers {
-		r.byID[w.ID] = w
+		if i, ok := r.byID[w.ID]; ok {
+			r.workers[i] = w
+			continue
+		}
+		r.byID[w.ID] = len(r.workers)
+		r.workers = append(r.workers, w)
+	}
+	for _, w := range r.workers {
+		r.cities[w.City] = true
+		r.roles[w.Role] = true
 	}
 	return r
 }

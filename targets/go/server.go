@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// maxBodyBytes caps the size of a /v1/validate request body.
+// maxBodyBytes caps the size of a request body.
 const maxBodyBytes = 1 << 20
 
 const (
@@ -30,6 +30,9 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("POST /v1/validate", s.handleValidate)
+	mux.HandleFunc("GET /v1/workers", s.handleListWorkers)
+	mux.HandleFunc("GET /v1/workers/{id}", s.handleGetWorker)
+	mux.HandleFunc("POST /v1/clients/{client_id}/fills", s.handleClientFills)
 	return mux
 }
 
@@ -118,4 +121,11 @@ func (s *server) validate(req *validateRequest) (*ValidationError, error) {
 		}
 	}
 	return validateFill(obj, ctx, hasCtx, s.roster), nil
+}
+
+// writeJSON answers with status and v encoded as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

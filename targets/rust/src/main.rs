@@ -6,7 +6,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use validatord_rs::{Roster, app};
 
-/// Rust reference runtime of the parity-fuzz /v1/validate contract.
+/// Rust reference runtime of the parity-fuzz contract (docs/contract.md).
 #[derive(Debug, Parser)]
 #[command(name = "validatord-rs", version)]
 struct Args {
