@@ -147,7 +147,11 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
     strategy = case_strategy(plan.config, plan.modes, plan.kinds, guide)
     saved: dict[str, Path] = {}
     with Transport(
-        plan.targets, timeout=plan.timeout, workers=plan.workers, extra_headers=plan.config.headers
+        plan.targets,
+        timeout=plan.timeout,
+        workers=plan.workers,
+        extra_headers=plan.config.headers,
+        keep_headers=plan.config.policy.kept_headers,
     ) as transport:
         probe_health(transport, plan.config.health)
         engine = Engine(

@@ -20,10 +20,12 @@ JSON answer) or the template of its text rejection.
 - **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
   text`), and under one status what differs is the bytes (`/:bytes`).
 - **The same outcome on both sides**: what differs in the bodies is the class: each difference as
-  `pattern:kind` (array indexes as `*`), and a media-type difference.
+  `pattern:kind` (array indexes as `*`), a media-type difference, and each compared header that differs
+  (`header:allow`, `header:location`; its name, not its value).
+- **Per operation**: a class belongs to one operation (`METHOD /path-template`); the operation is part of the
+  digest (and of equality), not of the readable key.
 - **Transport**: the side that did not answer, by its outcome, against `answered`; a crash is marked `crash`.
-- **Wire shape**: the status pair and the places an adapter reconciled; the key is the same as in version 1,
-  so stored wire-shape cases keep their digest.
+- **Wire shape**: the status pair and the places an adapter reconciled (the key reads as in version 1).
 """
 
 from __future__ import annotations
@@ -90,16 +92,22 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
             for difference in comparison.differences:
                 if difference.kind is DiffKind.CONTENT_TYPE:
                     found.add(f"content-type:{difference.left}|{difference.right}")
+                elif difference.kind is DiffKind.HEADER:
+                    found.add(f"header:{difference.path}")
                 elif difference.kind not in (DiffKind.STATUS, DiffKind.OUTCOME):
                     found.add(_part(difference.kind, difference.pattern, difference.detail))
             parts = tuple(sorted(found))
         head = f"{left} | {right}"
     key = " ".join([head, *parts])
-    return Signature(key=key, digest=digest_of(key), level=level, statuses=statuses, parts=parts)
+    operation = exchange.case.operation_key
+    return Signature(
+        key=key, digest=digest_of(key, operation), level=level, statuses=statuses, parts=parts, operation=operation
+    )
 
 
-def digest_of(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+def digest_of(key: str, operation: str) -> str:
+    """The first 12 hex digits of the SHA-256 of the operation and the key: a class is one per operation."""
+    return hashlib.sha256(f"{operation}\n{key}".encode()).hexdigest()[:12]
 
 
 def classify(exchange: Exchange, comparison: Comparison) -> Divergence | None:

@@ -39,6 +39,12 @@ class ComparePolicy:
     message_rules: tuple[MessageRule, ...] = DEFAULT_MESSAGE_RULES
     rule_order: tuple[str, ...] = ()  # rules (as `rule_of` writes them) in the order a runtime checks them
     scope_paths: tuple[str, ...] = ()  # values an answer echoes of the request as it understood it (`/kind`)
+    headers: tuple[str, ...] = ("content-type", "allow", "location")  # compared response headers (lower case)
+
+    @property
+    def kept_headers(self) -> tuple[str, ...]:
+        """The headers a transport must keep for this policy (Content-Type is always kept, as its own field)."""
+        return tuple(name for name in self.headers if name != "content-type")
 
     def rank(self, status: int | None, rule: str) -> int | None:
         """Where `rule` stands in `rule_order`; an acceptance (a 2xx without a rule) passed them all."""
@@ -266,8 +272,9 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
         status = Difference("", "", DiffKind.STATUS, str(left.status), str(right.status))
         return Comparison((status, *differences), Level.STATUS, outcomes=outcomes)
     ctype = []
-    if media_type(left) != media_type(right):
+    if "content-type" in policy.headers and media_type(left) != media_type(right):
         ctype = [Difference("", "", DiffKind.CONTENT_TYPE, media_type(left), media_type(right))]
+    ctype += header_differences(left, right, policy.kept_headers)
     if differences or ctype:
         return Comparison((*ctype, *differences), Level.SEMANTIC, outcomes=outcomes)
     if bodies[0] is not NOT_JSON and bodies[0] != bodies[1]:
@@ -277,6 +284,31 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
         )
         return Comparison(shape, Level.WIRE_SHAPE, outcomes=outcomes)
     return Comparison((), None, outcomes=outcomes)
+
+
+def header_differences(left: Response, right: Response, names: tuple[str, ...]) -> list[Difference]:
+    """A difference for each compared header whose value differs (missing on one side included). `Allow` is a
+    list of methods: its order and spacing are not a difference."""
+    found = []
+    for name in names:
+        one, two = _header(left, name), _header(right, name)
+        if one != two:
+            found.append(
+                Difference(
+                    name, name, DiffKind.HEADER, one or "", two or "", "missing" if None in (one, two) else "value"
+                )
+            )
+    return found
+
+
+def _header(response: Response, name: str) -> str | None:
+    values = [value for key, value in response.headers if key == name]
+    if not values:
+        return None
+    text = ", ".join(values).strip()
+    if name == "allow":
+        return ", ".join(sorted({method.strip().upper() for method in text.split(",") if method.strip()}))
+    return text
 
 
 def crashed(exchange: Exchange, policy: ComparePolicy) -> Comparison:

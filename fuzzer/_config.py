@@ -11,6 +11,7 @@ ignore = ["/elapsed_ms"]           # JSON pointers removed before comparing (`*`
 key_paths = ["/error/kind", "/error/field"]   # the rule a JSON answer names: part of every signature
 rule_order = ["schema/artifact", …] # the order the contract checks its rules in (first failure wins)
 scope_paths = ["/kind"]            # what an answer echoes of the request as it understood it
+compare_headers = ["Content-Type", "Allow", "Location"]   # response headers that are compared
 learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
 secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
@@ -83,6 +84,7 @@ _KEYS = (
     "learn_noise",
     "rule_order",
     "scope_paths",
+    "compare_headers",
 )
 
 
@@ -204,6 +206,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
             message_rules=defaults.policy.message_rules + _message_rules(table, path),
             rule_order=_rule_order(table, path, defaults.policy.rule_order),
             scope_paths=_pointers(table, "scope_paths", path, defaults.policy.scope_paths),
+            headers=_header_names(table, path, defaults.policy.headers),
         ),
         kinds=_kinds(table["kinds"], base, path) if "kinds" in table else defaults.kinds,
         roster=_roster(table["roster"], base, path) if "roster" in table else defaults.roster,
@@ -241,6 +244,14 @@ def _flag(table: dict[str, Any], key: str, path: Path, default: bool) -> bool:
     if not isinstance(value, bool):
         _fail(path, key, value, "is not true or false", f"write {key} = true or {key} = false")
     return value
+
+
+def _header_names(table: dict[str, Any], path: Path, default: tuple[str, ...]) -> tuple[str, ...]:
+    names = _strings(table, "compare_headers", path, default)
+    for name in names:
+        if not _TOKEN.fullmatch(name):
+            _fail(path, "compare_headers", name, "is not a header name", 'list names such as "Allow"')
+    return tuple(dict.fromkeys(name.lower() for name in names))
 
 
 def _rule_order(table: dict[str, Any], path: Path, default: tuple[str, ...]) -> tuple[str, ...]:

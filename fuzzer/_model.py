@@ -65,6 +65,12 @@ class Case:
     label: str
     artifact: JSON = None
     context: JSON = None
+    operation: str = ""  # `METHOD /path-template`; empty: the request's method and path (query dropped)
+
+    @property
+    def operation_key(self) -> str:
+        """The operation a class belongs to: `operation`, or `METHOD /path` of the request."""
+        return self.operation or f"{self.request.method} {self.request.path.split('?', 1)[0]}"
 
 
 class Outcome(StrEnum):
@@ -93,6 +99,7 @@ class Response:
     body: bytes = b""
     truncated: bool = False
     detail: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # the compared headers it carried (lower-case names), in order
 
     @property
     def status_label(self) -> str:
@@ -121,6 +128,7 @@ class DiffKind(StrEnum):
     VALUE = "value"  # same primitive type, other value
     SIZE = "size"  # arrays of different length
     BYTES = "bytes"  # non-JSON bodies differ
+    HEADER = "header"  # a compared response header differs (Allow, Location, …)
     SHAPE = "shape"  # an adapter reconciled two wire shapes at this path
 
 
@@ -188,8 +196,9 @@ class Comparison:
 @dataclass(frozen=True, slots=True)
 class Signature:
     """The content-based identity of a divergence class: its `key` (readable) and `digest` (its hash). Computed
-    only by `fuzzer._classify.signature_of`; two signatures are equal when their keys are. `level` and `statuses`
-    describe the divergence it was computed from; `version` is the signature scheme's."""
+    only by `fuzzer._classify.signature_of`; two signatures are equal when their operations and keys are. A class
+    belongs to one operation: `operation` is part of its identity and of its digest, not of the readable key.
+    `level` and `statuses` describe the divergence it was computed from; `version` is the signature scheme's."""
 
     key: str
     digest: str = field(compare=False)
@@ -197,6 +206,7 @@ class Signature:
     statuses: tuple[str, str] = field(compare=False)
     parts: tuple[str, ...] = field(compare=False, default=())
     version: int = field(compare=False, default=2)
+    operation: str = ""  # the operation the class belongs to (`METHOD /path-template`), part of the digest
 
     def __str__(self) -> str:
         return self.key

@@ -195,6 +195,7 @@ def response_json(response: Response) -> dict[str, JSON]:
         "status": response.status,
         "content_type": response.content_type,
         "truncated": response.truncated,
+        "headers": dict(response.headers),
     }
     if body is not NOT_JSON:
         record["body"] = body

@@ -169,6 +169,7 @@ class WireTransport:
         timeout: float = DEFAULT_TIMEOUT,
         body_cap: int = DEFAULT_BODY_CAP,
         extra_headers: Sequence[tuple[str, str]] = (),
+        keep_headers: Sequence[str] = (),
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -180,6 +181,7 @@ class WireTransport:
         self.timeout = timeout
         self.body_cap = body_cap
         self.extra_headers = tuple(extra_headers)
+        self.keep_headers = tuple(name.lower() for name in keep_headers)  # answer headers kept (compared)
         default_port = 443 if self.https else 80
         host = f"[{self.host}]" if ":" in self.host else self.host
         self._host_header = host if self.port == default_port else f"{host}:{self.port}"
@@ -273,8 +275,14 @@ class WireTransport:
             connection.close()
         else:
             self._idle.append(connection)
+        kept = tuple((name, headers[name]) for name in self.keep_headers if name in headers)
         return Response(
-            Outcome.OK, status=status, content_type=headers.get("content-type"), body=body, truncated=truncated
+            Outcome.OK,
+            status=status,
+            content_type=headers.get("content-type"),
+            body=body,
+            truncated=truncated,
+            headers=kept,
         )
 
     def _read_body(
@@ -350,6 +358,7 @@ class Transport:
         workers: int = 16,
         body_cap: int = DEFAULT_BODY_CAP,
         extra_headers: Sequence[tuple[str, str]] = (),
+        keep_headers: Sequence[str] = ("allow", "location"),
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout={timeout!r} must be positive")
@@ -358,7 +367,10 @@ class Transport:
         self.targets = targets
         self.workers = workers
         self.wires = tuple(
-            WireTransport(t.url, timeout=timeout, body_cap=body_cap, extra_headers=extra_headers) for t in targets
+            WireTransport(
+                t.url, timeout=timeout, body_cap=body_cap, extra_headers=extra_headers, keep_headers=keep_headers
+            )
+            for t in targets
         )
 
     def __enter__(self) -> Transport:

@@ -131,6 +131,8 @@ def _response_record(response: Response) -> dict[str, JSON]:
         record.update(encode_body(response.body, exact=False))
         if response.truncated:
             record["truncated"] = True
+        if response.headers:
+            record["headers"] = dict(response.headers)
     if response.detail:
         record["detail"] = response.detail
     return record
@@ -240,6 +242,7 @@ def _response_from(record: dict[str, Any], where: str) -> Response:
         body=decode_body(record, where),
         truncated=record.get("truncated", False),
         detail=record.get("detail", ""),
+        headers=tuple((name.lower(), value) for name, value in record.get("headers", {}).items()),
     )
 
 

@@ -174,8 +174,12 @@ class ParitySession:
 
             try:
                 pair = self.options.targets or self._resources.enter_context(reference())
+                config = self.options.config
                 transport = Transport(
-                    pair, timeout=self.options.config.timeout, extra_headers=self.options.config.headers
+                    pair,
+                    timeout=config.timeout,
+                    extra_headers=config.headers,
+                    keep_headers=config.policy.kept_headers,
                 )
                 self._resources.enter_context(transport)
                 probe_health(transport, self.options.config.health)  # both must answer: a dead pair must not "agree"

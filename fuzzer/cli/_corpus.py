@@ -59,7 +59,13 @@ def replay_command(
     cases, errors = _store.load(list(paths) or [Path("corpus")])
     with (
         resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair,
-        Transport(pair, timeout=config.timeout, workers=config.workers, extra_headers=config.headers) as transport,
+        Transport(
+            pair,
+            timeout=config.timeout,
+            workers=config.workers,
+            extra_headers=config.headers,
+            keep_headers=config.policy.kept_headers,
+        ) as transport,
     ):
         judged = replay(cases, transport, config.policy) + unreadable(errors)
     rows = [ReportRow(j.label, j.statuses, j.agrees) for j in judged]
@@ -114,7 +120,9 @@ def promote(
     refused = 0
     with (
         resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair,
-        Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport,
+        Transport(
+            pair, timeout=config.timeout, extra_headers=config.headers, keep_headers=config.policy.kept_headers
+        ) as transport,
     ):
         probe_health(transport, config.health)
         for case in stored:

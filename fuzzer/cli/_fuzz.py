@@ -259,7 +259,9 @@ def show(
     with resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair:
         responses: tuple[Response, Response]
         try:
-            with Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport:
+            with Transport(
+                pair, timeout=config.timeout, extra_headers=config.headers, keep_headers=config.policy.kept_headers
+            ) as transport:
                 probe_health(transport, config.health)
                 exchange = transport.exchange(stored.case)
                 responses = exchange.responses

@@ -11,7 +11,7 @@ from fuzzer._compare import ComparePolicy, compare, crashed
 from fuzzer._model import Comparison, Level, Outcome
 from fuzzer._outcome import MessageRule, template, wildcard
 
-from .builders import SERDE, exchange, failed, go_error, ok, rust_error, signed
+from .builders import SERDE, case, exchange, failed, go_error, ok, rust_error, signed
 
 KEYED = ComparePolicy(adapters=SERDE.adapters, key_paths=("/error/kind", "/error/field"))
 TEXT = "text/plain; charset=utf-8"
@@ -45,10 +45,36 @@ def test_wire_shape_signature_does_not_depend_on_the_variant() -> None:
     assert schema.key == "422|422 wire-shape shape:/error:serde-enum"
 
 
-def test_the_canonical_wire_shape_digest_is_stable_across_signature_versions() -> None:
-    """The canonical corpus records this digest; a change here orphans every stored wire-shape case."""
+def test_the_canonical_wire_shape_digest_is_stable() -> None:
+    """The canonical corpus records this digest (version 2: the operation, then the key); a change here orphans
+    every stored wire-shape case unless the signature version is bumped and a migration shipped."""
     digest = signed(rust_error("Schema", "fingerprint", "missing"), go_error("schema", "fingerprint", "missing")).digest
-    assert digest == "b41a29a13e04"
+    assert digest == "f3ba0b1e190c"
+
+
+def test_a_class_is_one_per_operation() -> None:
+    same = (ok(200, VALID), go_error("schema", "fingerprint", "missing"))
+    validate = signature_of(exchange(*same), compare(exchange(*same), KEYED))
+    other = exchange(*same, of=replace(case(), operation="POST /v1/clients/{client_id}/fills"))
+    fills = signature_of(other, compare(other, KEYED))
+    assert validate.key == fills.key
+    assert validate != fills and validate.digest != fills.digest
+    assert validate.operation == "POST /v1/validate"
+
+
+def test_a_compared_header_that_differs_is_part_of_the_class() -> None:
+    spaced = exchange(
+        replace(ok(405, b"", "text/plain"), headers=(("allow", "GET,HEAD"),)),
+        replace(ok(405, b"", "text/plain"), headers=(("allow", "HEAD, GET"),)),
+    )
+    assert compare(spaced, SERDE).agrees  # Allow is a list of methods: order and spacing do not count
+    missing = signed(replace(ok(405, b"", "text/plain"), headers=(("allow", "GET"),)), ok(405, b"", "text/plain"))
+    assert missing.key == "405 text | 405 text header:allow"
+    moved = signed(
+        replace(ok(307, b"", None), headers=(("location", "/v1/workers/W-1"),)),
+        replace(ok(307, b"", None), headers=(("location", "/v1/workers/W-2"),)),
+    )
+    assert moved.key.endswith("header:location")
 
 
 def test_the_rule_of_the_rejecting_side_keeps_status_classes_apart() -> None:
