@@ -202,7 +202,7 @@ def main() -> int:
         )
         print(
             f"cold campaign          {cold:8,.0f} cases/s   ({len(engine.ledger.findings)} classes found, shrunk "
-            f"and reduced, {engine.shrink_calls} shrink calls, {engine.reduce_sends} reduce sends)"
+            f"and reduced, {engine.shrink_calls} shrink calls, {engine.settler.reduce_sends} reduce sends)"
         )
         print(
             f"steady campaign        {steady:8,.0f} cases/s   (the same campaign again: every class known)"
