@@ -83,11 +83,8 @@ def functions(counters: Path) -> list[Function]:
     ]
 
 
-def unreached(
-    counters: Path, folder: Path, names: tuple[str, ...] | None, table: list[Function]
-) -> list[tuple[str, Block]]:
-    """(function, block) for each block of the functions `names` (None: all) that no case reached, in source
-    order."""
+def blocks(counters: Path, folder: Path) -> tuple[dict[tuple[str, int, int], int], set[tuple[str, int, int]]]:
+    """Every block (file, line, column) with its statement count, and the blocks some case reached."""
     profile = folder / "profile.txt"
     covdata("textfmt", "-i", str(counters), "-o", str(profile))
     statements: dict[tuple[str, int, int], int] = {}
@@ -100,6 +97,26 @@ def unreached(
         statements[key] = int(match["statements"])
         if int(match["count"]) > 0:  # a block may be listed once per process: reached when any reached it
             reached.add(key)
+    return statements, reached
+
+
+def by_file(counters: Path, folder: Path) -> dict[str, float]:
+    """Statement coverage of each source file, in percent."""
+    statements, reached = blocks(counters, folder)
+    totals: dict[str, list[int]] = {}
+    for key, count in statements.items():
+        total = totals.setdefault(key[0], [0, 0])
+        total[1] += count
+        total[0] += count if key in reached else 0
+    return {file: 100 * done / all_ for file, (done, all_) in sorted(totals.items()) if all_}
+
+
+def unreached(
+    counters: Path, folder: Path, names: tuple[str, ...] | None, table: list[Function]
+) -> list[tuple[str, Block]]:
+    """(function, block) for each block of the functions `names` (None: all) that no case reached, in source
+    order."""
+    statements, reached = blocks(counters, folder)
     result = []
     for (file, line, column), count in sorted(statements.items()):
         if (file, line, column) in reached:
@@ -147,6 +164,8 @@ def main() -> int:
             f"{result.shrink_calls} shrink calls, {result.elapsed_s:.0f}s"
         )
         print(f"Go runtime statement coverage during the benchmark campaign: {statement_percent(counters):.1f} %")
+        files = by_file(counters, folder)
+        print("  by file: " + ", ".join(f"{file} {percent:.1f} %" for file, percent in files.items()))
         table = functions(counters)
         for function in table:
             if function.name in PARSER:
