@@ -17,6 +17,8 @@ JSON answer) or the template of its text rejection.
   order (a contract that declares none), both rules are part of the class.
 - **Understood differently**: when two JSON answers echo different values at the scope paths (`/kind`: each
   runtime validated the body as another kind), that is the class, whatever rules followed.
+- **A refusal before reading** (413, 414, 415, 431 with a text body): the other side read the body, and what it
+  then said is incidental: it is only `parsed` (`parsed | 413 text "request body too large"`).
 - **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
   text`), and under one status what differs is the bytes (`/:bytes`).
 - **The same outcome on both sides**: what differs in the bodies is the class: each difference as
@@ -39,6 +41,9 @@ SIGNATURE_VERSION = 2
 
 PARSED = "parsed"
 PASSED = "passed"
+BEFORE_READING = frozenset({"413", "414", "415", "431"})
+"""Statuses that refuse a request by its size or media type, before its content is read: facing one, the other
+side's answer (parsed, or rejected for what the content says) is incidental."""
 
 
 def _part(kind: DiffKind, pattern: str, detail: str) -> str:
@@ -55,6 +60,11 @@ def labels(outcomes: tuple[SideOutcome, SideOutcome]) -> tuple[str, str]:
     its own words, and which words is not a cause of its own. With a declared rule order, of two JSON answers
     the one that got further is only `passed`."""
     left, right = outcomes
+    if left.status != right.status and left.form != "none" and right.form != "none":
+        if left.form == "text" and left.status in BEFORE_READING:
+            return left.label, PARSED
+        if right.form == "text" and right.status in BEFORE_READING:
+            return PARSED, right.label
     if left.form == right.form == "json" and left.rank is not None and right.rank is not None:
         if left.rank < right.rank:
             return left.label, PASSED

@@ -131,8 +131,6 @@ CAUSES: tuple[Cause, ...] = (
         "axum's default body limit is 2 MB",
         "http.MaxBytesReader allows 1 MiB (413 beyond)",
         _go_limit,
-        splits="the Rust side's answer to a body between the limits is whatever the body makes it (parsed, a 422 "
-        "or a 400 text)",
     ),
     Cause(
         "key-case-duplicate",
@@ -167,6 +165,12 @@ CAUSES: tuple[Cause, ...] = (
         "serde_json rejects a \\u escape that is a lone surrogate",
         "encoding/json replaces it with U+FFFD",
         _rust_text("surrogate", "hex escape"),
+    ),
+    Cause(
+        "number-out-of-range",
+        "serde_json parses the whole body and rejects a number beyond f64 (1e400) wherever it is",
+        "the handler decodes `artifact` and `context` only when a rule reads them (json.RawMessage)",
+        _rust_text("number out of range"),
     ),
     Cause(
         "invalid-utf8",

@@ -285,3 +285,20 @@ def test_serde_json_s_two_messages_for_an_unpaired_surrogate_are_one_rejection()
     )
     high = ok(400, b"Failed to parse the request body as JSON: unexpected end of hex escape at line 1 col 9", TEXT)
     assert signed(low, ok(200, VALID)).digest == signed(high, ok(200, VALID)).digest
+
+
+def test_a_text_rejection_against_a_parsed_body_is_never_understood_differently() -> None:
+    rust = ok(400, b"Failed to parse the request body as JSON: trailing characters at line 1 column 20", TEXT)
+    scoped = replace(ORDERED, scope_paths=("/kind",))
+    seen = exchange(rust, ok(200, VALID), of=case(body=b'{"kind":"playbook","Kind":"fill"}x'))
+    assert signature_of(seen, compare(seen, scoped)).key.endswith("| parsed")
+
+
+def test_a_refusal_before_reading_makes_the_other_side_only_parsed() -> None:
+    """Go refuses a body over 1 MiB with 413; whether Rust then accepts it or rejects what it says is incidental."""
+    limit = ok(413, b"request body too large\n", TEXT)
+    accepted = signed(ok(200, VALID), limit)
+    data_error = signed(ok(422, b"Failed to deserialize the JSON body: missing field `kind` at line 1", TEXT), limit)
+    syntax = signed(ok(400, b"Failed to parse the request body as JSON: kind: expected value", TEXT), limit)
+    assert accepted.key == 'parsed | 413 text "request body too large"'
+    assert accepted.digest == data_error.digest == syntax.digest
