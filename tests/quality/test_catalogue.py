@@ -21,8 +21,9 @@ from .catalogue import CAUSES, classes_by_cause
 
 pytestmark = [pytest.mark.quality, pytest.mark.e2e]
 
-REACHED = tuple(cause.name for cause in CAUSES)
-"""The causes the demo campaign reaches: every cause of the catalogue."""
+REACHED = tuple(cause.name for cause in CAUSES if cause.name != "number-out-of-range")
+"""The causes the demo campaign reaches: every cause of the catalogue but an out-of-range number in a field Go
+never reads, which the 20,000-example campaign reaches (docs/divergences.md)."""
 
 
 @pytest.fixture(scope="module")
