@@ -261,8 +261,8 @@ def _header(draw: Draw, plan: OperationPlan, draft: Draft) -> str | None:
             return _value(draw, plan, draft, draw.choose(present))
         edit = "duplicate"
     name = draw.choose(names)
-    if name == "content-type" and (name, draft.content_type) not in draft.headers:
-        draft.headers.insert(0, (name, draft.content_type or ""))
+    if name == "content-type" and draft.content_type is not None:  # from now on an ordinary header
+        draft.headers.insert(0, (name, draft.content_type))
         draft.content_type = None
     at = next(index for index, (key, _) in enumerate(draft.headers) if key == name)
     key, value = draft.headers[at]
