@@ -7,6 +7,7 @@ then read as the schema's type (an integer, a boolean, null for the empty string
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -63,10 +64,8 @@ def coerce(text: str, schema: Any) -> Any:
         readings.insert(0, None)
     if text in ("true", "false"):
         readings.insert(0, text == "true")
-    try:
+    with contextlib.suppress(ValueError):
         readings.insert(0, json.loads(text))
-    except ValueError:
-        pass
     for reading in readings:
         if check.is_valid(reading):
             return reading
@@ -93,10 +92,8 @@ def _read(parameter: Parameter, texts: list[str], delimiter: str, exploded_pairs
     kinds = _types(schema)
     if parameter.content_type is not None:
         return coerce(unquote(texts[0]), schema)
-    if "array" in kinds and (parameter.explode and len(texts) != 1 or "array" == kinds[0] or len(texts) > 1):
-        parts = texts if len(texts) > 1 or parameter.explode and delimiter == "," else texts[0].split(delimiter)
-        if len(texts) == 1 and not (parameter.explode and parameter.location == "query"):
-            parts = texts[0].split(delimiter) if texts[0] else []
+    if kinds and kinds[0] == "array":
+        parts = texts if len(texts) > 1 else (texts[0].split(delimiter) if texts[0] else [])
         return _split_items(parts, schema)
     if "object" in kinds:
         if exploded_pairs:

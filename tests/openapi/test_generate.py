@@ -14,7 +14,7 @@ from strategies.openapi import compile_operations, load_openapi, operation_cases
 from tests.openapi.requests import MISSING, parse, validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "strategies"))
-from drawing import draw_many  # noqa: E402
+from drawing import draw_many
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [
