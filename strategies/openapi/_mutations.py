@@ -303,8 +303,9 @@ def _cookie(draw: Draw, plan: OperationPlan, draft: Draft) -> str | None:
         name, value = produced[0]
         draft.cookies.append((name, value + "2"))
     else:
-        at = next(i for i, pair in enumerate(draft.cookies) if pair is produced[0])
-        draft.cookies[at] = (produced[0][0], "")
+        emptied = (produced[0][0], "")
+        draft.cookies = [emptied if pair is produced[0] else pair for pair in draft.cookies]
+        produced[0] = emptied
     return f"cookie {item.parameter.name}: {edit}"
 
 
