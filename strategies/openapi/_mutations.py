@@ -27,6 +27,7 @@ An adversarial case writes wire-level bytes (`adversarial createPet: bom`):
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from urllib.parse import unquote
 
@@ -81,11 +82,9 @@ def _value(draw: Draw, plan: OperationPlan, draft: Draft, item: ParameterPlan) -
     """One typed mutation (strategies/_mutated.py) of a parameter's value, written back by its style."""
     parameter = item.parameter
     envelope = {parameter.name: draft.values[item.key]}
-    grammar = None
     schema = parameter.schema
-    if isinstance(schema, dict) and isinstance(schema.get("pattern"), str):
-        grammar = pattern_grammar(schema["pattern"])
-    table = _table(SiteGrammars({(parameter.name,): grammar} if grammar is not None else {}))
+    pattern = schema.get("pattern") if isinstance(schema, dict) else None
+    table = _value_table(parameter.name, pattern if isinstance(pattern, str) else None)
     changed = _mutate(draw, table, envelope, sites(envelope), ())
     if changed is None:
         return None
@@ -98,6 +97,13 @@ def _value(draw: Draw, plan: OperationPlan, draft: Draft, item: ParameterPlan) -
         other = dataclasses.replace(parameter, name=name)
         plan.put(draft, other if parameter.location != "path" else parameter, value)
     return f"{parameter.location} {label}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _value_table(name: str, pattern: str | None) -> tuple:  # type: ignore[type-arg]
+    """The typed mutations of a parameter's value: with `near-miss` when a pattern governs it."""
+    grammar = pattern_grammar(pattern) if pattern is not None else None
+    return _table(SiteGrammars({(name,): grammar} if grammar is not None else {}))
 
 
 def _remove(draft: Draft, key: tuple[str, str]) -> None:

@@ -14,7 +14,9 @@ hold. It extends `strategies._schema.Compiler` with what OpenAPI documents use a
 - `readOnly` properties are left out of requests (`writeOnly` ones are kept);
 - `format`: the number formats `int32`/`int64` bound the integer; an unknown string format is an annotation;
 - `additionalProperties` with a schema: two optional properties, `key0` and `key1`, of that schema;
-- `pattern` with length bounds: Hypothesis's `from_regex`, filtered by length;
+- `pattern` (with length bounds too): one of POOL strings drawn from Hypothesis's `from_regex` when compiling,
+  and a fresh draw one time in FRESH;
+- `uniqueItems`: the items of a plain array, duplicates dropped (one tape instead of a Hypothesis list);
 - a missing `type` is inferred from the keywords;
 - recursion (`$ref: "#/$defs/NAME"`) is unrolled REF_DEPTH times, then ends (optional properties left out);
 - `examples` are *seeds*: where a schema has examples that fit it, a value is one of them, verbatim, one time in
@@ -38,7 +40,18 @@ from hypothesis import strategies as st
 from fuzzer._model import JSON
 from strategies._fallback import fallback_plan
 from strategies._formats import STANDARD_FORMATS
-from strategies._schema import DEFAULT_MAX_LENGTH, EMPTY, Compiler, Draw, Formats, Plan, _Choice, _Const, _Leaf
+from strategies._schema import (
+    DEFAULT_MAX_LENGTH,
+    EMPTY,
+    Compiler,
+    Draw,
+    Formats,
+    Plan,
+    _Choice,
+    _Const,
+    _identity,
+    _Leaf,
+)
 
 ALTERNATIVES = 64
 """Most alternatives a schema's combinators are flattened into (the first ones, in document order)."""
@@ -190,8 +203,11 @@ class ValueCompiler(Compiler):
             kept = self._object(kept)
         if "format" in kept:
             kept = _format(kept, self.formats)
-        if kind == "string" and "pattern" in kept and ({"minLength", "maxLength"} & set(kept)):
-            return _pattern_with_lengths(kept)
+        if kind == "string" and "pattern" in kept and "format" not in kept:
+            return _pattern(kept)
+        if kind == "array" and kept.get("uniqueItems") is True:
+            plan = Compiler.compile(self, {k: v for k, v in kept.items() if k != "uniqueItems"})
+            return _Unique(plan, int(kept.get("minItems", 0))) if plan is not EMPTY else EMPTY
         if kind == "string" and self.part != "body" and not ({"pattern", "format"} & set(kept)):
             return _part_string(kept, self.part)
         return Compiler.compile(self, kept)
@@ -228,14 +244,75 @@ def _format(schema: dict[str, Any], formats: Formats) -> dict[str, Any]:
     return out
 
 
-def _pattern_with_lengths(schema: dict[str, Any]) -> Plan:
+def _pattern(schema: dict[str, Any]) -> Plan:
+    """Strings of a pattern (within the length bounds): one of POOL drawn once, simplest first (one tape
+    decision), or one time in FRESH a new draw of Hypothesis's `from_regex`."""
     low, high = schema.get("minLength", 0), schema.get("maxLength", math.inf)
     try:
-        strategy = st.from_regex(schema["pattern"]).filter(lambda text: low <= len(text) <= high)
+        strategy = st.from_regex(schema["pattern"])
+        if low or high != math.inf:
+            strategy = strategy.filter(lambda text: low <= len(text) <= high)
         strategy.validate()
+        pool = _pool(strategy)
     except Exception:  # a pattern Python cannot read: the fallback does better
         return fallback_plan(schema, STANDARD_FORMATS)
-    return _Leaf(strategy)
+    return _Pooled(pool, strategy) if pool else _Leaf(strategy)
+
+
+POOL = 32
+FRESH = 8
+
+
+def _pool(strategy: st.SearchStrategy[str]) -> tuple[str, ...]:
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    drawn: set[str] = set()
+
+    @settings(
+        max_examples=POOL * 2,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(text: str) -> None:
+        drawn.add(text)
+
+    collect()
+    return tuple(sorted(drawn, key=lambda text: (len(text), text))[:POOL])
+
+
+@dataclass(frozen=True, slots=True)
+class _Pooled:
+    pool: tuple[str, ...]
+    strategy: st.SearchStrategy[str]
+
+    def __call__(self, draw: Draw) -> JSON:
+        if draw.index(FRESH) == FRESH - 1:
+            return draw(self.strategy)
+        return draw.choose(self.pool)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unique:
+    """An array of distinct items: drawn as a plain array, duplicates dropped (kept when fewer than `low` would
+    be left; the fallback is no better, and a fuzzer may send them)."""
+
+    plan: Plan
+    low: int
+
+    def __call__(self, draw: Draw) -> JSON:
+        items = self.plan(draw)
+        seen: set[str] = set()
+        kept = []
+        for item in items:
+            key = _identity(item)
+            if key not in seen:
+                seen.add(key)
+                kept.append(item)
+        return kept if len(kept) >= self.low else items
 
 
 def _part_string(schema: dict[str, Any], part: str) -> Plan:

@@ -31,7 +31,9 @@ def labels(api, mode: str, count: int = 1500, operations=None) -> list[str]:  # 
 
 
 def test_every_named_mutation_is_produced() -> None:
-    seen = " | ".join(labels(PETSHOP, "mutated") + labels(BUNDLED, "mutated"))
+    drawn = labels(PETSHOP, "mutated") + labels(BUNDLED, "mutated")
+    drawn += labels(BUNDLED, "mutated", 1500, ["listWorkers"]) + labels(PETSHOP, "mutated", 800, ["getPet"])
+    seen = " | ".join(drawn)
     expected = [
         # path
         ": trailing slash",
