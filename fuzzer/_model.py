@@ -57,6 +57,8 @@ class Case:
     `artifact` and `context` are the structured view when the body was built from one; for wire-level
     adversarial bodies they describe the value the body was derived from. `mode` is the generator that made
     it (`valid`, `mutated`, `adversarial`, `canonical`, `corpus`), `label` a short human description.
+    `operation` is the OpenAPI operation the request is for, as `METHOD /path-template` (empty for cases of the
+    `kind` envelope).
     """
 
     kind: str

@@ -188,4 +188,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Subcommands register themselves on `cli`.
-from fuzzer.cli import _corpus, _fuzz, _targets  # noqa: E402, F401
+from fuzzer.cli import _cases, _corpus, _fuzz, _targets  # noqa: E402, F401
