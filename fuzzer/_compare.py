@@ -13,16 +13,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from fuzzer._adapters import AdapterRule
-from fuzzer._model import JSON, Comparison, Difference, DiffKind, Exchange, Level, Outcome, Response
-from fuzzer._outcome import (
-    DEFAULT_MESSAGE_RULES,
-    MessageRule,
+from fuzzer._model import (
+    JSON,
+    Comparison,
+    Difference,
+    DiffKind,
+    Exchange,
+    Level,
+    Outcome,
     OutcomePair,
+    Response,
     SideOutcome,
-    readable,
-    rule_of,
-    text_template,
 )
+from fuzzer._outcome import DEFAULT_MESSAGE_RULES, MessageRule, readable, rule_of, text_template
 
 EXCERPT = 200
 TEXT_EXCERPT = 1000  # framework messages can name a long field path before their cause

@@ -1,6 +1,6 @@
 """Outcome: what one runtime answered, reduced to the rule it applied — the unit a class is made of.
 
-Each side of an exchange gets one `SideOutcome`:
+Each side of an exchange gets one `SideOutcome` (`fuzzer._model`; built by `fuzzer._compare`):
 
     form     what it is                                   rule
     none     no answer (timeout, reset, refused, error)    ""
@@ -27,9 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fuzzer._model import JSON, OutcomePair, SideOutcome
-
-__all__ = ["OutcomePair", "SideOutcome"]
+from fuzzer._model import JSON
 
 TEMPLATE_LIMIT = 120
 TEXT_SCAN = 65536
