@@ -58,21 +58,20 @@ class NoiseProbe:
 
     def learn(self, examples: int, first: list[Exchange], again: list[Exchange]) -> set[str]:
         """New noise from the same requests answered twice; the first answers join the sample."""
-        self.probes += 1
-        self.sends += len(again)
         for exchange in first:
             self.sample.append((exchange.case, exchange.responses))
-        self._next = examples + self.interval
-        return self._compare([e.responses for e in first], again)
+        return self._compare(examples, [e.responses for e in first], again)
 
     def reprobe(self, examples: int, again: list[Exchange]) -> set[str]:
         """New noise from the sample answered again, against its first answers."""
+        return self._compare(examples, [answers for _, answers in self.sample], again)
+
+    def _compare(self, examples: int, before: list[tuple[Response, Response]], again: list[Exchange]) -> set[str]:
+        """The paths at which each runtime's answers in `again` differ from its `before`, not learned yet; the
+        next probe is due `interval` examples from now."""
         self.probes += 1
         self.sends += len(again)
         self._next = examples + self.interval
-        return self._compare([answers for _, answers in self.sample], again)
-
-    def _compare(self, before: list[tuple[Response, Response]], again: list[Exchange]) -> set[str]:
         found: set[str] = set()
         for answers, exchange in zip(before, again, strict=True):
             for side in (0, 1):
