@@ -214,6 +214,7 @@ class Engine:
         noise: NoiseProbe | None = None,
         guide: Guide | None = None,
         stop: threading.Event | None = None,
+        claim: Callable[[Signature], bool] | None = None,
     ) -> None:
         self.transport = transport
         self.strategy = strategy
@@ -227,6 +228,7 @@ class Engine:
         self.noise = noise
         self.guide = guide
         self.stop = stop  # set when the user asked the campaign to stop (checked at every call)
+        self.claim = claim  # asked before a confirmed new class is pursued; False: another job pursues it
         self.examples = 0
         self.shrink_calls = 0
         self.runs = 0
@@ -406,6 +408,9 @@ class Engine:
                 continue
             if not self.arbiter.shows(divergence):
                 self.ledger.note_flaky(divergence)
+                continue
+            if self.claim is not None and not self.claim(divergence.signature):
+                self.ledger.know(divergence.signature.digest)  # another job of the campaign pursues it
                 continue
             state.target, state.reproducer, state.alone = divergence.signature, divergence, sent.batch.alone(index)
             state.found_call, state.last_counted = sent.call, len(sent.cases)

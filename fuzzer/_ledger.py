@@ -19,7 +19,7 @@ class ClassCount:
 
 class Ledger:
     def __init__(self, known: frozenset[str]) -> None:
-        self.known = known  # digests the corpus expects
+        self.known = known  # digests the corpus expects (and those other jobs of the campaign pursue)
         self.agreed = 0
         self.classes: dict[Signature, ClassCount] = {}
         self.findings: dict[Signature, Finding] = {}
@@ -49,6 +49,10 @@ class Ledger:
             self.errors.append(text)
         else:
             self.errors_dropped += 1
+
+    def know(self, digest: str) -> None:
+        """Count `digest` as known from now on (another job of a parallel campaign pursues its class)."""
+        self.known = self.known | {digest}
 
     def is_known(self, signature: Signature) -> bool:
         """Known to the corpus, found in this campaign, or already reported flaky (not pursued again: a runtime
