@@ -5,8 +5,9 @@ is found, so an interrupted campaign keeps everything it found.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,13 +16,14 @@ from hypothesis import strategies as st
 from fuzzer import _store
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
-from fuzzer._errors import ConfigError
+from fuzzer._errors import CaseFileError, ConfigError
 from fuzzer._guide import Guide
 from fuzzer._migrate import known_signatures
-from fuzzer._model import Case, Finding, Target
+from fuzzer._model import Case, Finding, Signature, Target
 from fuzzer._noise import NoiseProbe
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
+from fuzzer._split import Shard, campaign_seed, shard_settings
 from strategies import MODES, CaseSpace, KindSpec, cases, load_roster, load_schema
 
 
@@ -41,6 +43,8 @@ class CampaignPlan:
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
     guide: bool = True  # a seventh of the cases mutate cases that showed a new outcome pair
     stop: threading.Event | None = None  # set by a signal: the campaign stops at the next batch
+    shard: Shard | None = None  # run only this shard of the campaign (`fuzzer._split`)
+    jobs: int = 1  # processes (`fuzzer._jobs`); run_campaign itself is always one
 
 
 @dataclass
@@ -123,6 +127,12 @@ class _Saver(Observer):
         self.inner.found(finding)
 
 
+def saving(plan: CampaignPlan, observer: Observer, saved: dict[str, Path]) -> Observer:
+    """An observer that saves each confirmed new class into the plan's corpus (`found/`), records its path in
+    `saved` (digest → file), and passes the news on to `observer`."""
+    return _Saver(plan.corpus / "found", plan.config, observer, saved)
+
+
 def stored_finding(finding: Finding) -> _store.StoredCase:
     exchange = finding.reproducer.exchange
     case = exchange.case
@@ -140,12 +150,37 @@ def stored_finding(finding: Finding) -> _store.StoredCase:
 
 def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> CampaignOutcome:
     observer = observer or Observer()
+    known, errors = open_corpus(plan)
+    settings, seed = plan.engine, plan.engine.seed
+    if plan.shard is not None:
+        seed = campaign_seed(plan.engine)
+        settings = shard_settings(replace(plan.engine, seed=seed), plan.shard)
+    saved: dict[str, Path] = {}
+    with engine_for(plan, settings, frozenset(known), saving(plan, observer, saved)) as (engine, _):
+        result = engine.run()
+    return finish(plan, result, known, saved, errors, seed)
+
+
+def open_corpus(plan: CampaignPlan) -> tuple[dict[str, _store.StoredCase], list[CaseFileError]]:
+    """The classes the corpus knows (digest → the case that expects it) and its unreadable files; CorpusError
+    now when new cases could not be saved into it."""
     _store.check_writable(plan.corpus)
     stored, errors = _store.load([plan.corpus])
-    known = known_signatures(stored, plan.config.policy)
+    return known_signatures(stored, plan.config.policy), errors
+
+
+@contextlib.contextmanager
+def engine_for(
+    plan: CampaignPlan,
+    settings: EngineSettings,
+    known: frozenset[str],
+    observer: Observer,
+    claim: Callable[[Signature], bool] | None = None,
+) -> Iterator[tuple[Engine, Guide | None]]:
+    """An engine over the plan's targets, with its strategy, transport (open while the context is), noise probe
+    and guide (a parallel campaign merges the guides' outcome coverage)."""
     guide = Guide() if plan.guide else None
     strategy = case_strategy(plan.config, plan.modes, plan.kinds, guide)
-    saved: dict[str, Path] = {}
     with Transport(
         plan.targets,
         timeout=plan.timeout,
@@ -158,16 +193,29 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
             transport,
             strategy,
             plan.config.policy,
-            frozenset(known),
-            plan.engine,
-            _Saver(plan.corpus / "found", plan.config, observer, saved),
+            known,
+            settings,
+            observer,
             health=plan.config.health,
             restart=plan.restart,
             noise=NoiseProbe() if plan.learn_noise and plan.config.learn_noise else None,
             guide=guide,
             stop=plan.stop,
+            claim=claim,
         )
-        result = engine.run()
+        yield engine, guide
+
+
+def finish(
+    plan: CampaignPlan,
+    result: EngineResult,
+    known: dict[str, _store.StoredCase],
+    saved: dict[str, Path],
+    errors: Sequence[CaseFileError],
+    seed: int | None = None,
+) -> CampaignOutcome:
+    """The report of a campaign (`seed`: the campaign's, when the engine ran a part of it), written where the
+    plan says."""
     paths = {digest: str(path) for digest, path in saved.items()}
     for finding in result.known:
         case = known.get(finding.signature.digest)
@@ -178,7 +226,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         examples=result.examples,
         agreed=result.agreed,
         elapsed_s=result.elapsed_s,
-        seed=result.seed,
+        seed=result.seed if seed is None else seed,
         modes=plan.modes,
         findings=tuple(result.findings) + tuple(sorted(result.known, key=lambda f: -f.count)),
         paths=paths,
@@ -193,6 +241,8 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         noise=result.noise,
         reduce_sends=result.reduce_sends,
         coverage=result.coverage,
+        shard=str(plan.shard) if plan.shard else "",
+        jobs=plan.jobs,
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))

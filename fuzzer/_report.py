@@ -116,6 +116,8 @@ class CampaignReport:
     noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
     reduce_sends: int = 0  # requests sent to reduce reproducers after shrinking
     coverage: OutcomeCoverage | None = None  # outcome pairs seen
+    shard: str = ""  # `I/N` when the campaign ran one shard (`--shard`)
+    jobs: int = 1  # processes that generated (`--jobs`)
 
 
 def campaign_markdown(report: CampaignReport) -> str:
@@ -145,6 +147,8 @@ def campaign_markdown(report: CampaignReport) -> str:
         f"**{a.name}:** `{a.url}` · **{b.name}:** `{b.url}`",
         f"**Examples:** {report.examples} in {report.elapsed_s:.1f}s ({rate:.0f}/s) · seed {report.seed} · "
         f"modes {', '.join(report.modes)}"
+        + (f" · shard {report.shard}" if report.shard else "")
+        + (f" · {report.jobs} jobs" if report.jobs > 1 else "")
         + (" · **interrupted**" if report.interrupted else "")
         + (" · stopped by --max-time" if report.stopped_by_time else ""),
         *(
@@ -252,6 +256,8 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         ],
         "flaky": [divergence_json(d) for d in report.flaky],
         "errors": list(report.errors),
+        **({"shard": report.shard} if report.shard else {}),
+        **({"jobs": report.jobs} if report.jobs > 1 else {}),
     }
 
 
