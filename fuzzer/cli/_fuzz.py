@@ -18,9 +18,11 @@ from fuzzer._config import MAX_TIMEOUT, MAX_WORKERS, MIN_TIMEOUT
 from fuzzer._engine import EngineSettings, Observer
 from fuzzer._errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, TargetUnreachable
 from fuzzer._export import curl
+from fuzzer._jobs import run_jobs
 from fuzzer._model import Exchange, Finding, Response
 from fuzzer._report import body_text
 from fuzzer._send import Transport, probe_health
+from fuzzer._split import MAX_JOBS, Shard, parse_shard
 from fuzzer.cli._main import (
     STOP,
     FiniteRange,
@@ -32,6 +34,20 @@ from fuzzer.cli._main import (
     target_options,
 )
 from strategies import MODES
+
+
+class ShardParam(click.ParamType):
+    """`--shard I/N`: shard I of N, numbered from 1."""
+
+    name = "I/N"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Shard:
+        if isinstance(value, Shard):
+            return value
+        try:
+            return parse_shard(str(value))
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
 
 
 class _Live(Observer):
@@ -121,6 +137,20 @@ class _Live(Observer):
     is_flag=True,
     help="Do not learn noise (paths each runtime answers differently to the same request are then compared).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=MAX_JOBS),
+    default=1,
+    show_default=True,
+    help="Generation processes against the same targets; -n is split over them, each class is shrunk once.",
+)
+@click.option(
+    "--shard",
+    type=ShardParam(),
+    default=None,
+    metavar="I/N",
+    help="Run shard I of N (numbered from 1): its seed derived from --seed and I, its share of -n.",
+)
 @config_option
 @click.pass_obj
 def fuzz(
@@ -143,6 +173,8 @@ def fuzz(
     max_time: float | None,
     no_guide: bool,
     no_learn_noise: bool,
+    jobs: int,
+    shard: Shard | None,
 ) -> int:
     """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
     config = state.config
@@ -165,6 +197,8 @@ def fuzz(
             learn_noise=not no_learn_noise,
             guide=not no_guide,
             stop=STOP,
+            shard=shard,
+            jobs=jobs,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -178,7 +212,7 @@ def fuzz(
         with Progress(*columns, console=state.err, transient=True) as progress:
             task = progress.add_task("fuzz", total=examples, classes=0, rate="")
             observer = _Live(progress, task)
-            outcome = run_campaign(plan, observer)
+            outcome = run_jobs(plan, observer) if jobs > 1 else run_campaign(plan, observer)
     _summary(state, outcome)
     if outcome.result.interrupted:
         return EXIT_INTERRUPTED
@@ -217,7 +251,10 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
     state.out.print(table)
     rate = report.examples / report.elapsed_s if report.elapsed_s else 0
     state.out.print(
-        f"{report.examples} examples in {report.elapsed_s:.1f}s ({rate:,.0f}/s), seed {report.seed}: "
+        f"{report.examples} examples in {report.elapsed_s:.1f}s ({rate:,.0f}/s), seed {report.seed}"
+        + (f", shard {report.shard}" if report.shard else "")
+        + (f", {report.jobs} jobs" if report.jobs > 1 else "")
+        + ": "
         f"{report.agreed} agree · {outcome.new_classes} new classes · "
         f"{len(report.findings) - outcome.new_classes} known · {len(report.flaky)} flaky · "
         f"{len(report.errors)} errors · {report.shrink_calls} shrink calls · {report.reduce_sends} reduce sends"
