@@ -1,4 +1,4 @@
-"""`parity-fuzz replay`, `promote`, `export` and `corpus list|check|migrate`."""
+"""`parity-fuzz replay`, `promote`, `export` and `corpus list|check|migrate|merge`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fuzzer._compare import compare
 from fuzzer._config import parse_targets
 from fuzzer._errors import EXIT_FOUND, EXIT_OK
 from fuzzer._export import curl, parity_sh_line, pytest_file
+from fuzzer._merge import Action, apply_merge, plan_merge
 from fuzzer._migrate import plan
 from fuzzer._replay import Verdict, replay, tally, unreadable
 from fuzzer._report import Row as ReportRow
@@ -257,3 +258,46 @@ def corpus_migrate(state: State, paths: tuple[Path, ...], dry_run: bool) -> int:
     verb = "would be re-keyed" if dry_run else "re-keyed"
     state.out.print(f"{rewritten} {verb}, {stuck} not migratable, {len(cases) - len(migrations)} already current")
     return EXIT_FOUND if stuck or errors else EXIT_OK
+
+
+@corpus.command("merge")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The corpus folder to merge into (made if missing); one reproducer per class goes to its found/.",
+)
+@config_option
+@click.pass_obj
+def corpus_merge(state: State, sources: tuple[Path, ...], into: Path) -> int:
+    """Combine corpora: per divergence class the smallest reproducer, in --into's found/; match cases copied."""
+    merge = plan_merge(list(sources), into, state.config.policy)
+    merged, copied = apply_merge(merge)
+    for done in merged:
+        winner, digest = done.merge.winner, done.merge.digest
+        more = "" if done.merge.action is Action.KEPT else " more"
+        others = f"{done.merge.passed_over}{more} in the sources, not smaller" if done.merge.passed_over else ""
+        where = "" if done.merge.action is Action.KEPT else f", from {winner.path}"
+        detail = ", ".join(x for x in (f"{winner.size} bytes{where}", others) if x)
+        if done.merge.action is Action.REPLACED:
+            was = ", ".join(f"{old.path} ({old.size} bytes)" for old in done.merge.removed)
+            detail += f"; instead of {was}"
+        click.echo(f"{done.merge.action.value:<9} {digest}  {done.path}  ({detail})")
+        for old in done.merge.removed:
+            click.echo(f"{'removed':<9} {digest}  {old.path}  ({old.size} bytes; the class is now {done.path})")
+    for copy in copied:
+        click.echo(f"{'copied':<9} {copy.target}  (from {copy.source})")
+    for note in merge.notes:
+        click.echo(f"note: {note}", err=True)
+    for error in merge.errors:
+        click.echo(f"unreadable: {error}", err=True)
+    counts = {action: sum(1 for m in merged if m.merge.action is action) for action in Action}
+    present = len(merge.copies) - len(copied)
+    state.out.print(
+        f"{len(merged)} classes into {escape(str(into))}: {counts[Action.ADDED]} added · "
+        f"{counts[Action.REPLACED]} replaced · {counts[Action.KEPT]} kept · {len(copied)} cases copied · "
+        f"{present} already present · {len(merge.errors)} unreadable",
+        soft_wrap=True,
+    )
+    return EXIT_FOUND if merge.errors else EXIT_OK
