@@ -126,3 +126,26 @@ def test_a_schema_no_value_fits_stops_fuzz_before_it_starts(folder: Path, capsys
         "parity-fuzz: error: cannot generate cases: kind 'order', artifact schema: no value fits this schema "
         "(a bound above its limit, an empty enum, false); fix the schema"
     ]
+
+
+@pytest.mark.parametrize(
+    ("option", "shown"),
+    [
+        (["--jobs", "0"], "'--jobs': 0 is not in the range 1<=x<=64"),
+        (["--jobs", "65"], "'--jobs': 65 is not in the range 1<=x<=64"),
+        (["--jobs", "x"], "'--jobs': 'x' is not a valid integer"),
+        (["--shard", "3/2"], "'--shard': '3/2': shards are numbered 1 to 2; give I from 1 to 2, e.g. 1/2"),
+        (["--shard", "0/0"], "'--shard': '0/0' has 0 shards; N must be at least 1, e.g. 1/4"),
+        (["--shard", "x/y"], "'--shard': 'x/y' is not I/N; give the shard and the number of shards, e.g. 1/4"),
+    ],
+)
+def test_a_bad_jobs_or_shard_value_is_one_line_and_exit_2(
+    folder: Path, capsys: pytest.CaptureFixture[str], option: list[str], shown: str
+) -> None:
+    code, err = run(["fuzz", *CLOSED, "-n", "1", *option], capsys)
+    assert code == 2
+    errors = [line for line in err if line.startswith("parity-fuzz: error:")]
+    assert len(errors) == 1, err
+    assert shown in errors[0]
+    assert not any("Traceback" in line for line in err)
+    assert not list((folder / "corpus").rglob("*.json"))
