@@ -6,9 +6,11 @@ Prints, from one run on this machine:
   - the cold campaign rate: the same with shrinking of every new class included;
   - the ratio of the steady rate to the ceiling, and peak RSS;
   - Schemathesis on the same endpoint and schema, when it is installed;
-  - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples.
+  - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples;
+  - with --jobs N (default 2): the same -n campaign as `fuzz --jobs 1` and as `fuzz --jobs N`, cold (empty corpus)
+    and steady (the corpus it found), wall clock with start-up: cases/s and classes for each.
 
-    python bench/throughput.py [-n 3000] [--workers 8] [--batch 4] [--long 20000]
+    python bench/throughput.py [-n 3000] [--workers 8] [--batch 4] [--long 20000] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from fuzzer._campaign import case_strategy
+from fuzzer._campaign import CampaignOutcome, CampaignPlan, case_strategy, run_campaign
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineSettings, Observer
 from fuzzer._guide import Guide
-from fuzzer._model import Case
+from fuzzer._jobs import run_jobs
+from fuzzer._model import Case, Target
 from fuzzer._noise import NoiseProbe
 from fuzzer._runtimes import reference
 from fuzzer._send import Flight, Transport
@@ -163,6 +166,27 @@ def schemathesis_rate(url: str, examples: int) -> str:
     return f"{cases / elapsed:8,.0f} cases/s   ({cases} cases to one runtime, wall clock incl. start-up)"
 
 
+def parallel(pair: tuple[Target, Target], config: Config, examples: int, seed: int, jobs: int) -> list[str]:
+    """The same campaign (-n, seed) as `parity-fuzz fuzz --jobs 1` and `--jobs N`: cold into an empty corpus, then
+    steady on the corpus it found; wall clock, process start-up included."""
+    lines = []
+    for count in (1, jobs):
+        with tempfile.TemporaryDirectory() as folder:
+            corpus = Path(folder)
+            for phase in ("cold", "steady"):
+                plan = CampaignPlan(config, pair, EngineSettings(examples=examples, seed=seed), corpus, jobs=count)
+                started = time.perf_counter()
+                outcome: CampaignOutcome = run_jobs(plan) if count > 1 else run_campaign(plan)
+                elapsed = time.perf_counter() - started
+                report = outcome.report
+                lines.append(
+                    f"--jobs {count:<2} {phase:<6}      {report.examples / elapsed:8,.0f} cases/s   "
+                    f"({report.examples} examples in {elapsed:.1f}s, {len(report.findings)} classes, "
+                    f"{outcome.new_classes} new, {report.shrink_calls} shrink calls)"
+                )
+    return lines
+
+
 def _spread(values: list[float]) -> str:
     return f"   [{min(values):,.0f} .. {max(values):,.0f}]" if len(values) > 1 else ""
 
@@ -175,6 +199,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="passes of the ceiling and the steady campaign")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--long", type=int, default=20_000, help="examples of the memory run (0: skip it)")
+    parser.add_argument("--jobs", type=int, default=2, help="jobs to compare with one job (0 or 1: skip it)")
     args = parser.parse_args()
     config = Config()
 
@@ -213,6 +238,9 @@ def main() -> int:
         print("steady / schemathesis  compare the two lines above: parity-fuzz sends every case to both runtimes")
         if args.long:
             print(f"long campaign          {long_campaign(transport, config, args.long)}")
+        if args.jobs > 1:
+            for line in parallel(pair, config, args.examples, args.seed, args.jobs):
+                print(line)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (fuzzer)      {peak:8,.0f} MiB")
     return 0
