@@ -4,6 +4,10 @@ A `diverge` case records the digest of its class under the signature scheme of t
 (`expect.signature_version`, 1 when absent) and the two answers it saw (`observed`). When the scheme changes,
 the same answers get another key; `rekey` computes it from `observed` alone, without sending anything, so
 `parity-fuzz corpus migrate` can rewrite a corpus and `replay` can judge an old case by what it means now.
+
+One thing the answers cannot show: how each runtime reads keys that differ only in case (`fuzzer._readings`),
+which version 3 uses. A case whose body holds such keys is re-keyed only with a measured policy: replay has one,
+and `corpus migrate` does when given the runtimes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from fuzzer._body import keys_differing_in_case
 from fuzzer._classify import SIGNATURE_VERSION, classify
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._model import Exchange, Target
@@ -35,6 +40,11 @@ def rekey(stored: StoredCase, policy: ComparePolicy) -> Expectation:
         raise NotMigratable(
             f"recorded with signature version {stored.expect.version}, newer than this parity-fuzz "
             f"({SIGNATURE_VERSION}); upgrade parity-fuzz"
+        )
+    if policy.folds_key_case is None and keys_differing_in_case(stored.case.request.body):
+        raise NotMigratable(
+            "its class depends on how each runtime reads keys that differ only in case, which only the runtimes "
+            "can show; migrate it with them: parity-fuzz corpus migrate --reference (or --target NAME=URL twice)"
         )
     if len(stored.observed) != 2:
         raise NotMigratable(

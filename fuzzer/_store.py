@@ -29,7 +29,9 @@ from fuzzer._jsonfile import MAX_DEPTH, parse_json
 from fuzzer._model import JSON, Case, Outcome, Response, Signature, WireRequest
 from fuzzer._validate_case import case_problems
 
-FORMAT = "parity-fuzz/case@1"
+FORMAT = "parity-fuzz/case@2"
+"""Written by this version. `case@1` (no `operation`, `kind` required) is still read: a case without an operation
+belongs to the operation `METHOD /path` of its request."""
 MATCH = "match"
 DIVERGE = "diverge"
 ORIGINS = ("canonical", "fuzz")
@@ -150,6 +152,7 @@ def to_record(stored: StoredCase, redact: Any = None) -> dict[str, JSON]:
         "created": stored.created,
         "parity_fuzz": stored.version,
         "kind": stored.case.kind,
+        **({"operation": stored.case.operation} if stored.case.operation else {}),
         "mode": stored.case.mode,
         "request": {
             "method": stored.case.request.method,
@@ -209,12 +212,13 @@ def from_record(record: Any, where: str) -> StoredCase:
     )
     envelope = request["body"] if isinstance(request.get("body"), dict) else {}
     case = Case(
-        kind=record["kind"],
+        kind=record.get("kind", ""),
         request=wire,
         mode=record.get("mode", "corpus"),
         label=record["label"],
         artifact=envelope.get("artifact"),
         context=envelope.get("context"),
+        operation=record.get("operation", ""),
     )
     observed = record.get("observed", {})
     return StoredCase(

@@ -296,27 +296,3 @@ def compile_operations(
     if not found:
         raise ValueError("no operation to generate requests for; select at least one")
     return tuple(found)
-
-
-def sample_cases(strategy: st.SearchStrategy[Case], count: int, seed: int | None = None) -> list[Case]:
-    """Up to `count` cases of `strategy`, as a campaign would draw them (fewer when the strategy has fewer
-    distinct ones): reproducible, the same ones for the same seed (None: Hypothesis's fixed derandomised run)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as with_seed
-
-    drawn: list[Case] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        derandomize=seed is None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
-    (collect if seed is None else with_seed(seed)(collect))()
-    return drawn[:count]
