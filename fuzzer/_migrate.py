@@ -19,7 +19,7 @@ from fuzzer._body import keys_differing_in_case
 from fuzzer._classify import SIGNATURE_VERSION, classify
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._model import Exchange, Target
-from fuzzer._store import DIVERGE, Expectation, StoredCase
+from fuzzer._store import DIVERGE, FORMAT, Expectation, StoredCase
 
 
 class NotMigratable(ValueError):
@@ -68,7 +68,7 @@ class Migration:
 
     @property
     def changed(self) -> bool:
-        return self.after is not None and self.after != self.stored.expect
+        return self.after is not None and (self.after != self.stored.expect or self.stored.format != FORMAT)
 
     @property
     def migrated(self) -> StoredCase:
@@ -77,10 +77,13 @@ class Migration:
 
 
 def plan(cases: Sequence[StoredCase], policy: ComparePolicy) -> list[Migration]:
-    """A migration for every stale case (up-to-date and `match` cases are left out)."""
+    """A migration for every stale case: a `diverge` case of an older signature version, or a file of an older
+    format (`case@1`, rewritten as it is in the current one). Up-to-date cases are left out."""
     migrations = []
     for stored in cases:
         if stored.expect.outcome != DIVERGE or stored.expect.version == SIGNATURE_VERSION:
+            if stored.format != FORMAT:
+                migrations.append(Migration(stored, stored.expect))
             continue
         try:
             migrations.append(Migration(stored, rekey(stored, policy)))

@@ -73,6 +73,7 @@ class StoredCase:
     observed: tuple[tuple[str, Response], ...] = ()
     note: str | None = None
     path: Path | None = None
+    format: str = FORMAT  # the format the file was read in (`case@1` files are rewritten as `case@2`)
 
     @property
     def label(self) -> str:
@@ -235,6 +236,7 @@ def from_record(record: Any, where: str) -> StoredCase:
         created=record.get("created", ""),
         version=record.get("parity_fuzz", ""),
         note=record.get("note"),
+        format=record["format"],
     )
 
 

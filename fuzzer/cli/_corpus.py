@@ -263,19 +263,22 @@ def corpus_migrate(
             click.echo(f"not migrated {where}: {migration.problem}", err=True)
             continue
         after = migration.after
-        change = (
-            f"{before.signature} → {after.signature} ({after.key})"
-            if after.signature != before.signature
-            else f"{after.signature} unchanged"
-        )
-        click.echo(
-            f"{'would migrate' if dry_run else 'migrated'} {where}: v{before.version} → v{after.version}, {change}"
-        )
+        changes = []
+        if migration.stored.format != _store.FORMAT:
+            changes.append(f"{migration.stored.format.split('/')[-1]} → {_store.FORMAT.split('/')[-1]}")
+        if after.outcome == "diverge" and (after.version != before.version or after.signature != before.signature):
+            digest = (
+                f"{before.signature} → {after.signature} ({after.key})"
+                if after.signature != before.signature
+                else f"{after.signature} unchanged"
+            )
+            changes.append(f"v{before.version} → v{after.version}, {digest}")
+        click.echo(f"{'would migrate' if dry_run else 'migrated'} {where}: {'; '.join(changes)}")
         if not dry_run:
             _store.rewrite_case(migration.migrated, config.redact)
         rewritten += 1
     for error in errors:
         state.err.print(f"unreadable: {error}", markup=False)
-    verb = "would be re-keyed" if dry_run else "re-keyed"
+    verb = "would be migrated" if dry_run else "migrated"
     state.out.print(f"{rewritten} {verb}, {stuck} not migratable, {len(cases) - len(migrations)} already current")
     return EXIT_FOUND if stuck or errors else EXIT_OK
