@@ -24,7 +24,8 @@ from fuzzer._noise import NoiseProbe
 from fuzzer._readings import PROBES, measure
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
-from strategies import MODES, CaseSpace, KindSpec, cases, load_roster, load_schema
+from strategies import MODES, CaseSpace, KindSpec, Roster, cases, load_roster, load_schema
+from strategies._contract import Contract, load_contract
 from strategies._source import sample_cases
 from strategies.openapi import Api, Operation, load_openapi, operation_cases
 
@@ -77,15 +78,31 @@ def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
                 context_required=kind.context_required,
             )
         )
-    roster = None
-    if config.roster is not None:
-        try:
-            roster = load_roster(config.roster)
-        except ValueError as err:
-            raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
+    roster = _roster(config)
     return CaseSpace(
-        kinds=tuple(specs), path=config.endpoint, headers=(("content-type", "application/json"),), roster=roster
+        kinds=tuple(specs),
+        path=config.endpoint,
+        headers=(("content-type", "application/json"),),
+        roster=roster,
+        contract=contract_of(config, roster),
     )
+
+
+def contract_of(config: Config, roster: Roster | None) -> Contract:
+    """The contract plug-in the config names, loaded (ConfigError when it cannot be)."""
+    try:
+        return load_contract(config.contract, roster)
+    except ValueError as err:
+        raise ConfigError(f"{err}; fix `contract` in {config.source}") from err
+
+
+def _roster(config: Config) -> Roster | None:
+    if config.roster is None:
+        return None
+    try:
+        return load_roster(config.roster)
+    except ValueError as err:
+        raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
 
 
 def _schema(path: Path) -> dict:  # type: ignore[type-arg]
@@ -134,7 +151,8 @@ def case_strategy(
             raise ConfigError("--kind names a kind of the config's envelope; with an OpenAPI document use "
                               "--include-operation-id or --include-path instead")  # fmt: skip
         try:
-            return operation_cases(api, list(operations) or None, modes=list(modes))
+            contract = contract_of(config, _roster(config))
+            return operation_cases(api, list(operations) or None, modes=list(modes), contract=contract)
         except ValueError as err:
             raise ConfigError(f"cannot generate cases for {api.source}: {err}") from err
     space = build_space(config, kinds)

@@ -12,8 +12,11 @@ import pytest
 
 from fuzzer import _store
 from fuzzer._export import curl, parity_sh_line
+from fuzzer._send import Transport
 from fuzzer.cli import main
-from strategies.openapi import load_openapi
+from strategies._contract import load_contract
+from strategies._source import sample_cases
+from strategies.openapi import load_openapi, operation_cases
 
 from .conftest import ROOT, Pair, target_args
 
@@ -73,3 +76,18 @@ def test_a_get_reproducer_exports_as_curl_that_reproduces_it(campaign: tuple[Pat
             answer = subprocess.run(["bash", "-c", command], capture_output=True, timeout=30, check=True).stdout
             status = int(answer.split(b" ", 2)[1])
             assert status == recorded.status, (command, answer[:200])
+
+
+@pytest.mark.parametrize(("contract", "at_least"), [("none", 0.30), ("bundled", 0.95)])
+def test_valid_validate_cases_from_the_document_are_accepted(
+    reference_pair: Pair, contract: str, at_least: float
+) -> None:
+    """From targets/openapi.yaml alone (its patterns, enums and examples) at least 30% of the valid
+    /v1/validate cases are accepted by both runtimes; with the bundled plug-in's fix-ups, nearly all."""
+    api = load_openapi(DOCUMENT)
+    strategy = operation_cases(api, ["validateArtifact"], ["valid"], contract=load_contract(contract))
+    drawn = sample_cases(strategy, 300, seed=1)
+    with Transport(reference_pair) as transport:
+        exchanges = transport.exchange_many(drawn)
+    accepted = sum(1 for e in exchanges if all(r.status == 200 for r in e.responses))
+    assert accepted / len(drawn) >= at_least, (contract, accepted, len(drawn))
