@@ -58,7 +58,7 @@ def curl(request: WireRequest, target: Target, redact: Redact, extra_headers: tu
     return " ".join(parts)
 
 
-_PLAIN_PATH = re.compile(r"[!$&-;=?-~]*")
+_PLAIN_PATH = re.compile(r"[!$%&-;=?-~]*")
 """Printable ASCII without space, `"`, `#`, `<`, `>`: a path curl sends as it is written in its URL."""
 
 
