@@ -7,6 +7,8 @@ Prints, from one run on this machine:
   - the ratio of the steady rate to the ceiling, and peak RSS;
   - Schemathesis on the same endpoint and schema, when it is installed;
   - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples;
+  - the steady and cold rates of a campaign over every operation of the runtimes' OpenAPI document,
+    targets/openapi.yaml (`parity-fuzz fuzz --openapi targets/openapi.yaml`);
   - with --jobs N (default 2): the same -n campaign as `fuzz --jobs 1` and as `fuzz --jobs N`, cold (empty corpus)
     and steady (the corpus it found), wall clock with start-up: cases/s and classes for each.
 
@@ -38,6 +40,7 @@ from fuzzer._model import Case, Target
 from fuzzer._noise import NoiseProbe
 from fuzzer._runtimes import reference
 from fuzzer._send import Flight, Transport
+from strategies.openapi import Api, load_openapi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,17 +81,26 @@ def engine_for(
     known: frozenset[str],
     settings: EngineSettings,
     observer: Observer | None = None,
+    api: Api | None = None,
 ) -> Engine:
-    """An engine as `parity-fuzz fuzz` builds one: its own outcome guide (and pool), learned noise."""
+    """An engine as `parity-fuzz fuzz` builds one: its own outcome guide (and pool), learned noise; for every
+    operation of `api` when given."""
     guide = Guide()
-    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide)
+    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide, api)
     return Engine(transport, strategy, config.policy, known, settings, observer, noise=NoiseProbe(), guide=guide)
 
 
 def campaign(
-    transport: Transport, config: Config, known: frozenset[str], examples: int, batch: int, seed: int
+    transport: Transport,
+    config: Config,
+    known: frozenset[str],
+    examples: int,
+    batch: int,
+    seed: int,
+    api: Api | None = None,
 ) -> tuple[float, Engine]:
-    engine = engine_for(transport, config, known, EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1))
+    settings = EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1)
+    engine = engine_for(transport, config, known, settings, api=api)
     result = engine.run()
     return result.examples / result.elapsed_s, engine
 
@@ -238,6 +250,20 @@ def main() -> int:
         print("steady / schemathesis  compare the two lines above: parity-fuzz sends every case to both runtimes")
         if args.long:
             print(f"long campaign          {long_campaign(transport, config, args.long)}")
+        api = load_openapi(ROOT / "targets" / "openapi.yaml")
+        cold, engine = campaign(transport, config, frozenset(), args.examples, args.batch, args.seed, api)
+        known = frozenset(sig.digest for sig in engine.ledger.classes)
+        rates = [
+            campaign(transport, config, known, args.examples, args.batch, args.seed, api)[0] for _ in range(args.repeat)
+        ]
+        print(
+            f"openapi steady         {median(rates):8,.0f} cases/s   (every operation of targets/openapi.yaml, "
+            f"every class known){_spread(rates)}"
+        )
+        print(
+            f"openapi cold           {cold:8,.0f} cases/s   ({len(engine.ledger.findings)} classes over "
+            f"{len(api.operations)} operations, shrunk and reduced)"
+        )
         if args.jobs > 1:
             for line in parallel(pair, config, args.examples, args.seed, args.jobs):
                 print(line)

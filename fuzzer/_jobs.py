@@ -49,13 +49,24 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from fuzzer._campaign import CampaignOutcome, CampaignPlan, case_strategy, engine_for, finish, open_corpus, saving
+from fuzzer._campaign import (
+    CampaignOutcome,
+    CampaignPlan,
+    campaign_transport,
+    engine_for,
+    finish,
+    open_corpus,
+    read_policy,
+    saving,
+    strategy_for,
+)
+from fuzzer._compare import ComparePolicy
 from fuzzer._engine import EngineResult, EngineSettings, Observer
 from fuzzer._errors import ParityError
 from fuzzer._guide import OutcomeCoverage
 from fuzzer._ledger import Ledger
+from fuzzer._migrate import known_signatures
 from fuzzer._model import Divergence, Finding, Signature
-from fuzzer._send import Transport, probe_health
 from fuzzer._split import campaign_seed, job_settings, shard_settings
 
 GRACE = 30.0
@@ -131,11 +142,13 @@ class _Flag:
 @dataclass(frozen=True, slots=True)
 class _JobSpec:
     """What a job process is given: the plan without what cannot leave the parent (its stop event, its restart
-    hook, its reports), its engine settings, and the digests the corpus knows."""
+    hook, its reports), its engine settings, the comparison policy the parent measured (so that every job makes
+    the same signatures), and the digests the corpus knows."""
 
     index: int  # from 1
     plan: CampaignPlan
     settings: EngineSettings
+    policy: ComparePolicy
     known: frozenset[str]
 
 
@@ -145,19 +158,16 @@ class _JobSpec:
 def run_jobs(plan: CampaignPlan, observer: Observer | None = None) -> CampaignOutcome:
     """The campaign of `plan` in `plan.jobs` processes; one outcome, reported once (as `run_campaign`)."""
     observer = observer or Observer()
-    known, errors = open_corpus(plan)
+    stored, errors = open_corpus(plan)
     seed = campaign_seed(plan.engine)
     settings = replace(plan.engine, seed=seed)
     if plan.shard is not None:
         settings = shard_settings(settings, plan.shard)
-    # What a job would fail on at start fails here, once, before any process starts.
-    case_strategy(plan.config, plan.modes, plan.kinds)
-    policy = plan.config.policy
-    with Transport(
-        plan.targets, timeout=plan.timeout, extra_headers=plan.config.headers, keep_headers=policy.kept_headers
-    ) as transport:
-        probe_health(transport, plan.config.health)
-    pool = _Pool(plan, job_settings(settings, plan.jobs), frozenset(known), observer)
+    _, _, api = strategy_for(plan)  # what a job would fail on at start fails here, before any process starts
+    with campaign_transport(plan) as transport:  # and the pair's readings are measured once, for every job
+        policy = read_policy(transport, plan.config, api)
+    known = known_signatures(stored, policy)
+    pool = _Pool(plan, job_settings(settings, plan.jobs), frozenset(known), policy, observer)
     result = pool.run(settings)
     return finish(plan, result, known, pool.saved, errors, seed)
 
@@ -176,6 +186,7 @@ class _Pool:
     plan: CampaignPlan
     parts: tuple[EngineSettings, ...]
     known: frozenset[str]
+    policy: ComparePolicy
     observer: Observer
     saved: dict[str, Path] = field(default_factory=dict)  # digest -> case file written by the parent
     found: dict[str, tuple[int, Finding]] = field(default_factory=dict)  # digest -> (job, finding), in order
@@ -197,7 +208,7 @@ class _Pool:
             with _sigint_ignored():  # the jobs start with SIGINT ignored, and keep it so
                 for index, part in enumerate(self.parts, 1):
                     alone = replace(self.plan, stop=None, restart=None, report_md=None, report_json=None)
-                    spec = _JobSpec(index, alone, part, self.known)
+                    spec = _JobSpec(index, alone, part, self.policy, self.known)
                     answers, replies = context.Pipe(duplex=False)
                     process = context.Process(
                         target=_job_main, args=(spec, messages, answers, shared), name=f"parity-fuzz job {index}"
@@ -505,10 +516,12 @@ def _job_main(spec: _JobSpec, messages: multiprocessing.Queue[_Message], answers
     message: Any
     try:
         plan = replace(spec.plan, stop=stop)
-        with engine_for(plan, spec.settings, spec.known, observer, _Claimant(spec.index, messages, answers)) as (
-            engine,
-            guide,
-        ):
+        strategy, guide, _ = strategy_for(plan)
+        claimant = _Claimant(spec.index, messages, answers)
+        with campaign_transport(plan) as transport:
+            engine = engine_for(
+                plan, transport, strategy, guide, spec.policy, spec.settings, spec.known, observer, claimant
+            )
             observer.ledger = engine.ledger
             result = engine.run()
         message = _Done(

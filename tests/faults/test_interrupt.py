@@ -46,13 +46,15 @@ def test_an_interrupted_campaign_saves_what_it_found(
     assert saved and all(json.loads(p.read_text())["expect"]["outcome"] == "diverge" for p in saved)
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
+def _jobs_of(pid: int) -> list[int]:
+    """The job processes of the campaign `pid` (Linux /proc): its children that multiprocessing spawned, not its
+    resource tracker, which leaves by itself once the campaign has gone."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
+            command = (stat.parent / "cmdline").read_bytes()
+            if int(fields[1]) == pid and b"multiprocessing.spawn" in command:
                 found.append(int(stat.parent.name))
     return found
 
@@ -86,7 +88,7 @@ def test_an_interrupted_parallel_campaign_stops_every_job_and_saves_what_it_foun
         while not list((tmp_path / "corpus").rglob("*.json")) and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)
-        jobs = _children(process.pid)
+        jobs = _jobs_of(process.pid)
         if group:
             os.killpg(process.pid, signum)
         else:
@@ -96,7 +98,7 @@ def test_an_interrupted_parallel_campaign_stops_every_job_and_saves_what_it_foun
         process.kill()
     assert process.returncode == 130, err
     assert "Traceback" not in err
-    assert len(jobs) >= 2  # the two jobs (and multiprocessing's resource tracker)
+    assert len(jobs) == 2, jobs  # the parent waited for both before it exited
     assert not [pid for pid in jobs if _running(pid)]
     written = json.loads(report.read_text())
     assert (written["interrupted"], written["jobs"]) == (True, 2)

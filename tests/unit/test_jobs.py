@@ -40,7 +40,7 @@ def result(examples: int, findings: list[Finding], known: list[Finding], **more:
 
 def test_the_parent_grants_each_class_to_the_first_job_that_claims_it(tmp_path: Path) -> None:
     plan = CampaignPlan(Config(), (RUST, GO), EngineSettings(), tmp_path)
-    pool = _Pool(plan, (), frozenset({SHAPE.signature.digest}), Observer())
+    pool = _Pool(plan, (), frozenset({SHAPE.signature.digest}), Config().policy, Observer())
     pipes = {job: multiprocessing.Pipe(duplex=False) for job in (1, 2)}
     jobs = {job: _Job(None, sender) for job, (_, sender) in pipes.items()}  # type: ignore[arg-type]
     flag = _Flag(multiprocessing.get_context("spawn"))
