@@ -193,6 +193,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         noise=result.noise,
         reduce_sends=result.reduce_sends,
         coverage=result.coverage,
+        discovery=result.discovery,
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))
