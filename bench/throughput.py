@@ -6,7 +6,9 @@ Prints, from one run on this machine:
   - the cold campaign rate: the same with shrinking of every new class included;
   - the ratio of the steady rate to the ceiling, and peak RSS;
   - Schemathesis on the same endpoint and schema, when it is installed;
-  - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples.
+  - with --long N (default 20,000): a long campaign's resident memory at 10% and at 100% of its examples;
+  - the steady and cold rates of a campaign over every operation of the runtimes' OpenAPI document,
+    targets/openapi.yaml (`parity-fuzz fuzz --openapi targets/openapi.yaml`).
 
     python bench/throughput.py [-n 3000] [--workers 8] [--batch 4] [--long 20000]
 """
@@ -35,6 +37,7 @@ from fuzzer._model import Case
 from fuzzer._noise import NoiseProbe
 from fuzzer._runtimes import reference
 from fuzzer._send import Flight, Transport
+from strategies.openapi import Api, load_openapi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,17 +78,26 @@ def engine_for(
     known: frozenset[str],
     settings: EngineSettings,
     observer: Observer | None = None,
+    api: Api | None = None,
 ) -> Engine:
-    """An engine as `parity-fuzz fuzz` builds one: its own outcome guide (and pool), learned noise."""
+    """An engine as `parity-fuzz fuzz` builds one: its own outcome guide (and pool), learned noise; for every
+    operation of `api` when given."""
     guide = Guide()
-    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide)
+    strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide, api)
     return Engine(transport, strategy, config.policy, known, settings, observer, noise=NoiseProbe(), guide=guide)
 
 
 def campaign(
-    transport: Transport, config: Config, known: frozenset[str], examples: int, batch: int, seed: int
+    transport: Transport,
+    config: Config,
+    known: frozenset[str],
+    examples: int,
+    batch: int,
+    seed: int,
+    api: Api | None = None,
 ) -> tuple[float, Engine]:
-    engine = engine_for(transport, config, known, EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1))
+    settings = EngineSettings(examples=examples, seed=seed, batch=batch, confirm=1)
+    engine = engine_for(transport, config, known, settings, api=api)
     result = engine.run()
     return result.examples / result.elapsed_s, engine
 
@@ -213,6 +225,20 @@ def main() -> int:
         print("steady / schemathesis  compare the two lines above: parity-fuzz sends every case to both runtimes")
         if args.long:
             print(f"long campaign          {long_campaign(transport, config, args.long)}")
+        api = load_openapi(ROOT / "targets" / "openapi.yaml")
+        cold, engine = campaign(transport, config, frozenset(), args.examples, args.batch, args.seed, api)
+        known = frozenset(sig.digest for sig in engine.ledger.classes)
+        rates = [
+            campaign(transport, config, known, args.examples, args.batch, args.seed, api)[0] for _ in range(args.repeat)
+        ]
+        print(
+            f"openapi steady         {median(rates):8,.0f} cases/s   (every operation of targets/openapi.yaml, "
+            f"every class known){_spread(rates)}"
+        )
+        print(
+            f"openapi cold           {cold:8,.0f} cases/s   ({len(engine.ledger.findings)} classes over "
+            f"{len(api.operations)} operations, shrunk and reduced)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (fuzzer)      {peak:8,.0f} MiB")
     return 0

@@ -140,3 +140,24 @@ def _string(text: str) -> RawJSON:
     lone surrogate is escaped as `encode_json` escapes it."""
     spelled = json.dumps(text, ensure_ascii=False)
     return RawJSON(_OTHER_SURROGATE.sub(lambda match: f"\\u{ord(match[0]):04x}", spelled))
+
+
+# ---------------------------------------------------------------- key case (fuzzer._readings)
+
+
+def fold(key: str) -> str:
+    """A key as a runtime that ignores key case sees it (`casefold` also maps the Kelvin sign and the long s,
+    which Go's case folding matches to `k` and `s`)."""
+    return key.casefold()
+
+
+def keys_differing_in_case(body: bytes) -> bool:
+    """Whether a JSON object body holds two top-level keys that are different but equal under `fold`."""
+    try:
+        pairs = json.loads(body, object_pairs_hook=lambda pairs: pairs)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(pairs, list) or not pairs or not isinstance(pairs[0], tuple):
+        return False  # not an object (an array of arrays is a list of lists, never of tuples)
+    keys = {key for key, _ in pairs}
+    return len({fold(key) for key in keys}) < len(keys)

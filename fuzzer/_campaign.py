@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from fuzzer import _store
+from fuzzer._compare import ComparePolicy
 from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
 from fuzzer._errors import ConfigError
@@ -21,9 +22,13 @@ from fuzzer._html import campaign_html
 from fuzzer._migrate import known_signatures
 from fuzzer._model import Case, Finding, Target
 from fuzzer._noise import NoiseProbe
+from fuzzer._readings import PROBES, measure
 from fuzzer._report import CampaignReport, campaign_json, campaign_markdown, write_atomic
 from fuzzer._send import Transport, probe_health
-from strategies import MODES, CaseSpace, KindSpec, cases, load_roster, load_schema
+from strategies import MODES, CaseSpace, KindSpec, Roster, cases, load_roster, load_schema
+from strategies._contract import Contract, load_contract
+from strategies._source import sample_cases
+from strategies.openapi import Api, Operation, load_openapi, operation_cases
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,8 @@ class CampaignPlan:
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
     guide: bool = True  # a seventh of the cases mutate cases that showed a new outcome pair
     stop: threading.Event | None = None  # set by a signal: the campaign stops at the next batch
+    api: Api | None = None  # an OpenAPI document: its `operations` are fuzzed, not the config's kinds
+    operations: tuple[Operation, ...] = ()  # of `api`; empty: all of them
 
 
 @dataclass
@@ -73,15 +80,31 @@ def build_space(config: Config, kinds: Sequence[str]) -> CaseSpace:
                 context_required=kind.context_required,
             )
         )
-    roster = None
-    if config.roster is not None:
-        try:
-            roster = load_roster(config.roster)
-        except ValueError as err:
-            raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
+    roster = _roster(config)
     return CaseSpace(
-        kinds=tuple(specs), path=config.endpoint, headers=(("content-type", "application/json"),), roster=roster
+        kinds=tuple(specs),
+        path=config.endpoint,
+        headers=(("content-type", "application/json"),),
+        roster=roster,
+        contract=contract_of(config, roster),
     )
+
+
+def contract_of(config: Config, roster: Roster | None) -> Contract:
+    """The contract plug-in the config names, loaded (ConfigError when it cannot be)."""
+    try:
+        return load_contract(config.contract, roster)
+    except ValueError as err:
+        raise ConfigError(f"{err}; fix `contract` in {config.source}") from err
+
+
+def _roster(config: Config) -> Roster | None:
+    if config.roster is None:
+        return None
+    try:
+        return load_roster(config.roster)
+    except ValueError as err:
+        raise ConfigError(f"{err}; fix it or remove `roster` from the config") from err
 
 
 def _schema(path: Path) -> dict:  # type: ignore[type-arg]
@@ -91,12 +114,49 @@ def _schema(path: Path) -> dict:  # type: ignore[type-arg]
         raise ConfigError(f"{err}; fix the path under [kinds] or the file") from err
 
 
+def contract_api(config: Config, api: Api | None = None) -> Api | None:
+    """The OpenAPI document a command works on: `api` when given, else the config's `openapi`, else None (the
+    config's `endpoint` and `kinds`)."""
+    if api is not None or config.openapi is None:
+        return api
+    return load_openapi(config.openapi)
+
+
+def probe_cases(config: Config, api: Api | None = None) -> list[Case]:
+    """The shortest of a fixed sample of valid cases of the contract, the same ones every time: the requests
+    `fuzzer._readings` probes the runtimes' reading with (the plainest requests, least likely to trip anything
+    but how a body is read)."""
+    sample = sample_cases(case_strategy(config, ("valid",), (), api=contract_api(config, api)), 4 * PROBES, seed=0)
+    return sorted(sample, key=lambda case: len(case.request.body))[:PROBES]
+
+
+def read_policy(transport: Transport, config: Config, api: Api | None = None) -> ComparePolicy:
+    """The config's comparison policy with the pair's readings measured on `transport`'s runtimes."""
+    return measure(transport, probe_cases(config, api), config.policy)
+
+
 def case_strategy(
-    config: Config, modes: Sequence[str], kinds: Sequence[str], pool: Guide | None = None
+    config: Config,
+    modes: Sequence[str],
+    kinds: Sequence[str],
+    pool: Guide | None = None,
+    api: Api | None = None,
+    operations: Sequence[Operation] = (),
 ) -> st.SearchStrategy[Case]:
+    """The cases a campaign draws: for the operations of `api` (all when none are given), else for the
+    config's kinds, with guided cases from `pool` (the kinds only, for now)."""
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise ConfigError(f"--mode {bad[0]!r} is not a mode; choose from {', '.join(MODES)}")
+    if api is not None:
+        if kinds:
+            raise ConfigError("--kind names a kind of the config's envelope; with an OpenAPI document use "
+                              "--include-operation-id or --include-path instead")  # fmt: skip
+        try:
+            contract = contract_of(config, _roster(config))
+            return operation_cases(api, list(operations) or None, modes=list(modes), contract=contract)
+        except ValueError as err:
+            raise ConfigError(f"cannot generate cases for {api.source}: {err}") from err
     space = build_space(config, kinds)
     try:
         return cases(space, modes=list(modes), pool=pool)
@@ -140,13 +200,20 @@ def stored_finding(finding: Finding) -> _store.StoredCase:
     )
 
 
+def by_operation(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """The findings grouped by operation, the operations in the order of their first finding, each group in the
+    order it came (new classes, then known ones by count)."""
+    first = {operation: at for at, operation in reversed(list(enumerate(f.signature.operation for f in findings)))}
+    return tuple(sorted(findings, key=lambda f: first[f.signature.operation]))
+
+
 def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> CampaignOutcome:
     observer = observer or Observer()
     _store.check_writable(plan.corpus)
     stored, errors = _store.load([plan.corpus])
-    known = known_signatures(stored, plan.config.policy)
     guide = Guide() if plan.guide else None
-    strategy = case_strategy(plan.config, plan.modes, plan.kinds, guide)
+    api = contract_api(plan.config, plan.api)
+    strategy = case_strategy(plan.config, plan.modes, plan.kinds, guide, api, plan.operations)
     saved: dict[str, Path] = {}
     with Transport(
         plan.targets,
@@ -156,10 +223,12 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         keep_headers=plan.config.policy.kept_headers,
     ) as transport:
         probe_health(transport, plan.config.health)
+        policy = read_policy(transport, plan.config, api)
+        known = known_signatures(stored, policy)
         engine = Engine(
             transport,
             strategy,
-            plan.config.policy,
+            policy,
             frozenset(known),
             plan.engine,
             _Saver(plan.corpus / "found", plan.config, observer, saved),
@@ -182,7 +251,7 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         elapsed_s=result.elapsed_s,
         seed=result.seed,
         modes=plan.modes,
-        findings=tuple(result.findings) + tuple(sorted(result.known, key=lambda f: -f.count)),
+        findings=by_operation(tuple(result.findings) + tuple(sorted(result.known, key=lambda f: -f.count))),
         paths=paths,
         flaky=tuple(result.flaky),
         errors=tuple(result.errors) + tuple(str(e) for e in errors),

@@ -1,4 +1,4 @@
-"""Classify: the one place where a divergence gets its signature (version 2; docs/engine.md has the rules).
+"""Classify: the one place where a divergence gets its signature (version 3; docs/engine.md has the rules).
 
 A signature is built from content only — never a seed, a time or a traceback — so two cases with the same
 signature are one divergence class, in this campaign, the next one, and in CI. It is made of the two sides'
@@ -15,6 +15,11 @@ JSON answer) or the template of its text rejection.
   accepted) got past the other side's rule. The class is that earlier rule against `passed`, so "Rust says
   Schema(target_count), Go then says Consistency(endorsed_names)" and "… Go accepts" are one class. Without an
   order (a contract that declares none), both rules are part of the class.
+- **Keys that differ only in case**: when one runtime matches object keys whatever their case and the other
+  exactly (measured on the runtimes: `fuzzer._readings`), a request holding two keys that differ only in case
+  (`artifact` and `Artifact`) is a different request to each side. Every status or body difference it shows is
+  that one class, `understood differently: keys that differ only in case`, unless a side refused the request
+  before reading it (below): then it read nothing differently.
 - **Understood differently**: when two JSON answers echo different values at the scope paths (`/kind`: each
   runtime validated the body as another kind), that is the class, whatever rules followed.
 - **A refusal before reading** (413, 414, 415, 431 with a text body): the other side read the body, and what it
@@ -36,10 +41,11 @@ import hashlib
 
 from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, SideOutcome, Signature
 
-SIGNATURE_VERSION = 2
+SIGNATURE_VERSION = 3
 """Bumped whenever a signature's key changes for the same answers; `parity-fuzz corpus migrate` re-keys."""
 
 PARSED = "parsed"
+MISREAD = "understood differently: keys that differ only in case"
 PASSED = "passed"
 BEFORE_READING = frozenset({"413", "414", "415", "431"})
 """Statuses that refuse a request by its size or media type, before its content is read: facing one, the other
@@ -93,6 +99,8 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
     elif level is Level.WIRE_SHAPE:
         parts = tuple(sorted({_part(d.kind, d.pattern, d.detail) for d in comparison.differences}))
         head = f"{statuses[0]}|{statuses[1]} wire-shape"
+    elif comparison.misread and not any(o.form == "text" and o.status in BEFORE_READING for o in outcomes):
+        head = MISREAD  # each side answered another request: what it then said is not a cause of its own
     elif outcomes[0].form == outcomes[1].form == "json" and outcomes[0].scope != outcomes[1].scope:
         head = "understood differently"  # the answers echo another scope (kind): nothing after it is a cause
     else:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from fuzzer._adapters import AdapterRule
+from fuzzer._body import keys_differing_in_case
 from fuzzer._model import (
     JSON,
     Comparison,
@@ -43,6 +44,17 @@ class ComparePolicy:
     rule_order: tuple[str, ...] = ()  # rules (as `rule_of` writes them) in the order a runtime checks them
     scope_paths: tuple[str, ...] = ()  # values an answer echoes of the request as it understood it (`/kind`)
     headers: tuple[str, ...] = ("content-type", "allow", "location")  # compared response headers (lower case)
+    folds_key_case: tuple[bool, bool] | None = None  # per side, measured on the runtimes (`fuzzer._readings`)
+
+    @property
+    def reads_key_case_apart(self) -> bool:
+        """One side matches object keys whatever their case and the other exactly (False: not measured)."""
+        return self.folds_key_case is not None and self.folds_key_case[0] != self.folds_key_case[1]
+
+    def misreads(self, exchange: Exchange) -> bool:
+        """The two sides read this request as two different ones: keys that differ only in case, one side
+        folding them."""
+        return self.reads_key_case_apart and keys_differing_in_case(exchange.case.request.body)
 
     @property
     def kept_headers(self) -> tuple[str, ...]:
@@ -273,13 +285,13 @@ def compare(exchange: Exchange, policy: ComparePolicy) -> Comparison:
     differences = _body_differences(left, right, bodies, adapted)
     if left.status != right.status:
         status = Difference("", "", DiffKind.STATUS, str(left.status), str(right.status))
-        return Comparison((status, *differences), Level.STATUS, outcomes=outcomes)
+        return Comparison((status, *differences), Level.STATUS, outcomes, misread=policy.misreads(exchange))
     ctype = []
     if "content-type" in policy.headers and media_type(left) != media_type(right):
         ctype = [Difference("", "", DiffKind.CONTENT_TYPE, media_type(left), media_type(right))]
     ctype += header_differences(left, right, policy.kept_headers)
     if differences or ctype:
-        return Comparison((*ctype, *differences), Level.SEMANTIC, outcomes=outcomes)
+        return Comparison((*ctype, *differences), Level.SEMANTIC, outcomes, misread=policy.misreads(exchange))
     if bodies[0] is not NOT_JSON and bodies[0] != bodies[1]:
         places = sorted(set(shapes[0]) | set(shapes[1]))
         shape = tuple(

@@ -14,6 +14,8 @@ scope_paths = ["/kind"]            # what an answer echoes of the request as it 
 compare_headers = ["Content-Type", "Allow", "Location"]   # response headers that are compared
 learn_noise = true                 # paths whose value differs between two answers of one runtime are ignored
 roster = "targets/roster.json"     # contract knowledge for the bundled kinds
+contract = "bundled"               # the contract plug-in: "bundled", "none", or "package.module:NAME"
+openapi = "targets/openapi.yaml"   # fuzz every operation of this OpenAPI 3.x document instead of `endpoint`
 secret_headers = ["X-Tenant"]      # redacted wherever a case or report is written
 
 [targets]                          # exactly two
@@ -67,6 +69,7 @@ MAX_WORKERS = 256
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110 token)
 _REQUEST_PATH = re.compile(r"/[!-~]*")  # what can follow the method on a request line
+_PLUGIN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")  # package.module:NAME
 _KEYS = (
     "targets",
     "endpoint",
@@ -85,6 +88,8 @@ _KEYS = (
     "rule_order",
     "scope_paths",
     "compare_headers",
+    "openapi",
+    "contract",
 )
 
 
@@ -129,6 +134,8 @@ class Config:
     headers: tuple[tuple[str, str], ...] = ()
     secret_headers: frozenset[str] = ALWAYS_SECRET
     learn_noise: bool = True
+    contract: str = "bundled"  # the contract plug-in (`strategies._contract`): formats and fix-ups
+    openapi: Path | None = None  # an OpenAPI document: its operations are fuzzed instead of `endpoint` and `kinds`
     source: str = "defaults"
 
     def is_secret(self, header: str) -> bool:
@@ -213,6 +220,8 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         headers=headers,
         secret_headers=ALWAYS_SECRET | {name.lower() for name in secret} | from_env,
         learn_noise=_flag(table, "learn_noise", path, defaults.learn_noise),
+        openapi=_openapi(table["openapi"], base, path) if "openapi" in table else None,
+        contract=_contract(table["contract"], path) if "contract" in table else defaults.contract,
         source=str(path),
     )
 
@@ -392,6 +401,21 @@ def _schema_file(value: Any, key: str, base: Path, path: Path) -> Path:
     except ValueError as err:
         raise ConfigError(f"{err}; fix the file or {key} in {path}") from err
     return schema
+
+
+def _contract(value: Any, path: Path) -> str:
+    if not isinstance(value, str) or not (value in ("bundled", "none") or _PLUGIN.fullmatch(value)):
+        _fail(path, "contract", value, "names no plug-in", 'write "bundled", "none" or "package.module:NAME"')
+    return value
+
+
+def _openapi(value: Any, base: Path, path: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        _fail(path, "openapi", value, "is not a file name", 'write e.g. openapi = "openapi.yaml"')
+    document = base / value
+    if not document.is_file():
+        _fail(path, "openapi", value, f"names no file ({document})", "fix the path; it is relative to the config file")
+    return document
 
 
 def _roster(value: Any, base: Path, path: Path) -> Path:

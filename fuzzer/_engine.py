@@ -156,6 +156,7 @@ class EngineResult:
     noise: tuple[str, ...] = ()  # paths learned as noise, ignored from when they were learned
     noise_sends: int = 0
     coverage: OutcomeCoverage | None = None
+    policy: ComparePolicy | None = None  # the policy classes were signed with at the end (learned noise included)
     discovery: tuple[tuple[int, float], ...] = ()  # per new class, in order: (examples counted, seconds) when found
 
 
@@ -288,6 +289,7 @@ class Engine:
             noise=tuple(sorted(self.noise.learned)) if self.noise else (),
             coverage=self.guide.coverage() if self.guide else None,
             noise_sends=self.noise.sends if self.noise else 0,
+            policy=self.judge.policy,
             discovery=tuple(self.discovery),
         )
 

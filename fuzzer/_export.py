@@ -8,7 +8,9 @@ import base64
 import json
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from fuzzer import _bundled
 from fuzzer._model import Case, Target, WireRequest
 from fuzzer._store import StoredCase
 
@@ -39,9 +41,11 @@ def shell_word(text: str) -> str:
 
 def curl(request: WireRequest, target: Target, redact: Redact, extra_headers: tuple[tuple[str, str], ...] = ()) -> str:
     """A curl command that sends `request` (plus the config's extra headers, secrets redacted) to `target`."""
-    parts = ["curl", "-sS", "-i", "-X", request.method, shell_word(target.url + request.path)]
+    parts = ["curl", "-sS", "-i", "-X", request.method, *_where(request.path, target.url)]
     for name, value in redact((*request.headers, *extra_headers)):
         parts += ["-H", shell_word(f"{name}: {value}")]
+    if not request.body:  # nothing to send: no --data-binary, which would add a Content-Length and a type
+        return " ".join(parts)
     if not any(name.lower() == "content-type" for name, _ in request.headers):
         parts += ["-H", shell_word("Content-Type:")]  # curl would add one; the case has none
     if len(request.body) > INLINE_LIMIT:
@@ -54,8 +58,31 @@ def curl(request: WireRequest, target: Target, redact: Redact, extra_headers: tu
     return " ".join(parts)
 
 
+_PLAIN_PATH = re.compile(r"[!$%&-;=?-~]*")
+"""Printable ASCII without space, `"`, `#`, `<`, `>`: a path curl sends as it is written in its URL."""
+
+
+def _where(path: str, url: str) -> list[str]:
+    """curl's URL for `path` on `url`. curl rewrites a URL's path: it squashes `.` and `..` segments and
+    percent-encodes bytes outside ASCII. A path it would change is sent verbatim with `--request-target`
+    (the target's own path prefix, then the case's path, one byte per character as parity-fuzz sent it),
+    beside the bare origin."""
+    prefix = urlsplit(url).path.rstrip("/")
+    segments = path.split("?", 1)[0].split("/")
+    if _PLAIN_PATH.fullmatch(path) and "." not in segments and ".." not in segments:
+        return [shell_word(url + path)]
+    origin = url[: len(url) - len(urlsplit(url).path)] if urlsplit(url).path else url
+    raw = (prefix + path).encode("latin-1", "replace")  # as the transport writes a request line
+    return ["--request-target", shell_bytes(raw), shell_word(origin)]
+
+
 def parity_sh_line(case: Case) -> str:
-    """`label|kind|artifact|context` for the seed script; only cases with a JSON object body fit it."""
+    """`label|kind|artifact|context` for the seed script; only envelope cases with a JSON object body fit it."""
+    if case.operation_key != f"POST {_bundled.ENDPOINT}" or case.kind not in _bundled.KINDS:
+        raise ValueError(
+            f"case {case.label!r} is for {case.operation_key}; the seed script sends only the envelope's kinds "
+            f"to POST {_bundled.ENDPOINT} (export it as curl or pytest)"
+        )
     if not isinstance(case.artifact, dict):
         raise ValueError(f"case {case.label!r} has no JSON artifact; the seed script can only send those")
     artifact = json.dumps(case.artifact, ensure_ascii=False, separators=(",", ":"))

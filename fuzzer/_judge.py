@@ -20,7 +20,7 @@ VERDICT_BODY_LIMIT = 8192
 class Judge:
     def __init__(self, policy: ComparePolicy) -> None:
         self.policy = policy
-        self._verdicts: dict[tuple[str, Response, Response], tuple[Comparison, Signature | None]] = {}
+        self._verdicts: dict[tuple[str, bool, Response, Response], tuple[Comparison, Signature | None]] = {}
 
     def verdict(self, exchange: Exchange) -> tuple[Comparison, Divergence | None]:
         """The comparison of `exchange` (its outcome pair, for agreeing answers too) and its divergence."""
@@ -28,7 +28,8 @@ class Judge:
         if len(left.body) + len(right.body) > VERDICT_BODY_LIMIT:
             comparison = compare(exchange, self.policy)
             return comparison, classify(exchange, comparison)
-        key = (exchange.case.operation_key, left, right)  # a signature also names the operation
+        # a signature also names the operation, and whether the two sides read the request alike
+        key = (exchange.case.operation_key, self.policy.misreads(exchange), left, right)
         known = self._verdicts.get(key)
         if known is None:
             comparison = compare(exchange, self.policy)

@@ -4,6 +4,10 @@ A `diverge` case records the digest of its class under the signature scheme of t
 (`expect.signature_version`, 1 when absent) and the two answers it saw (`observed`). When the scheme changes,
 the same answers get another key; `rekey` computes it from `observed` alone, without sending anything, so
 `parity-fuzz corpus migrate` can rewrite a corpus and `replay` can judge an old case by what it means now.
+
+One thing the answers cannot show: how each runtime reads keys that differ only in case (`fuzzer._readings`),
+which version 3 uses. A case whose body holds such keys is re-keyed only with a measured policy: replay has one,
+and `corpus migrate` does when given the runtimes.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from fuzzer._body import keys_differing_in_case
 from fuzzer._classify import SIGNATURE_VERSION, classify
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._model import Exchange, Target
-from fuzzer._store import DIVERGE, Expectation, StoredCase
+from fuzzer._store import DIVERGE, FORMAT, Expectation, StoredCase
 
 
 class NotMigratable(ValueError):
@@ -35,6 +40,11 @@ def rekey(stored: StoredCase, policy: ComparePolicy) -> Expectation:
         raise NotMigratable(
             f"recorded with signature version {stored.expect.version}, newer than this parity-fuzz "
             f"({SIGNATURE_VERSION}); upgrade parity-fuzz"
+        )
+    if policy.folds_key_case is None and keys_differing_in_case(stored.case.request.body):
+        raise NotMigratable(
+            "its class depends on how each runtime reads keys that differ only in case, which only the runtimes "
+            "can show; migrate it with them: parity-fuzz corpus migrate --reference (or --target NAME=URL twice)"
         )
     if len(stored.observed) != 2:
         raise NotMigratable(
@@ -58,7 +68,7 @@ class Migration:
 
     @property
     def changed(self) -> bool:
-        return self.after is not None and self.after != self.stored.expect
+        return self.after is not None and (self.after != self.stored.expect or self.stored.format != FORMAT)
 
     @property
     def migrated(self) -> StoredCase:
@@ -67,10 +77,13 @@ class Migration:
 
 
 def plan(cases: Sequence[StoredCase], policy: ComparePolicy) -> list[Migration]:
-    """A migration for every stale case (up-to-date and `match` cases are left out)."""
+    """A migration for every stale case: a `diverge` case of an older signature version, or a file of an older
+    format (`case@1`, rewritten as it is in the current one). Up-to-date cases are left out."""
     migrations = []
     for stored in cases:
         if stored.expect.outcome != DIVERGE or stored.expect.version == SIGNATURE_VERSION:
+            if stored.format != FORMAT:
+                migrations.append(Migration(stored, stored.expect))
             continue
         try:
             migrations.append(Migration(stored, rekey(stored, policy)))

@@ -183,12 +183,14 @@ class Comparison:
     """The outcome of comparing an exchange: no differences means the two runtimes agree.
 
     `outcomes` is what each side answered, reduced to its rule (`fuzzer._outcome.SideOutcome`), for agreeing
-    exchanges too; `crash` marks the last exchange before a runtime died."""
+    exchanges too; `crash` marks the last exchange before a runtime died; `misread` that the two sides read the
+    request as two different ones (keys that differ only in case, one side folding them: `fuzzer._readings`)."""
 
     differences: tuple[Difference, ...]
     level: Level | None
     outcomes: OutcomePair = (UNREAD, UNREAD)
     crash: bool = False
+    misread: bool = False
 
     @property
     def agrees(self) -> bool:
@@ -207,7 +209,7 @@ class Signature:
     level: Level = field(compare=False)
     statuses: tuple[str, str] = field(compare=False)
     parts: tuple[str, ...] = field(compare=False, default=())
-    version: int = field(compare=False, default=2)
+    version: int = field(compare=False, default=3)
     operation: str = ""  # the operation the class belongs to (`METHOD /path-template`), part of the digest
 
     def __str__(self) -> str:

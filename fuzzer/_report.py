@@ -118,6 +118,11 @@ class CampaignReport:
     coverage: OutcomeCoverage | None = None  # outcome pairs seen
     discovery: tuple[tuple[int, float], ...] = ()  # per new class, in order: (examples, seconds) when found
 
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """The operations the classes belong to, in the order their first class is listed."""
+        return tuple(dict.fromkeys(f.signature.operation for f in self.findings))
+
 
 def campaign_markdown(report: CampaignReport) -> str:
     a, b = report.targets
@@ -129,6 +134,7 @@ def campaign_markdown(report: CampaignReport) -> str:
             statuses=f.signature.statuses,
             body_match=False,
             extra=(
+                *((f.signature.operation,) if len(report.operations) > 1 else ()),
                 f.signature.level.value,
                 str(f.count),
                 str(f.reduce_sends),
@@ -157,7 +163,18 @@ def campaign_markdown(report: CampaignReport) -> str:
         "Each row is one divergence class with its minimal reproducer. Match = identical HTTP status + identical",
         "body after ignored paths.",
         "",
-        table(report.targets, rows, ["Level", "Count", "Reduce sends", "Class", "Reproducer"]),
+        table(
+            report.targets,
+            rows,
+            [
+                *(["Operation"] if len(report.operations) > 1 else []),
+                "Level",
+                "Count",
+                "Reduce sends",
+                "Class",
+                "Reproducer",
+            ],
+        ),
         "",
         f"**Tally:** {report.agreed} match · {report.examples - report.agreed} diff (out of {report.examples} "
         f"examples) · {len(report.findings)} classes ({new} new, {len(report.findings) - new} known) · "
@@ -210,6 +227,7 @@ def divergence_json(divergence: Divergence) -> dict[str, JSON]:
     return {
         "signature": divergence.signature.digest,
         "key": divergence.signature.key,
+        "operation": divergence.signature.operation,
         "level": divergence.signature.level.value,
         "statuses": list(divergence.signature.statuses),
         "label": exchange.case.label,

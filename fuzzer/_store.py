@@ -29,7 +29,9 @@ from fuzzer._jsonfile import MAX_DEPTH, parse_json
 from fuzzer._model import JSON, Case, Outcome, Response, Signature, WireRequest
 from fuzzer._validate_case import case_problems
 
-FORMAT = "parity-fuzz/case@1"
+FORMAT = "parity-fuzz/case@2"
+"""Written by this version. `case@1` (no `operation`, `kind` required) is still read: a case without an operation
+belongs to the operation `METHOD /path` of its request."""
 MATCH = "match"
 DIVERGE = "diverge"
 ORIGINS = ("canonical", "fuzz")
@@ -71,6 +73,7 @@ class StoredCase:
     observed: tuple[tuple[str, Response], ...] = ()
     note: str | None = None
     path: Path | None = None
+    format: str = FORMAT  # the format the file was read in (`case@1` files are rewritten as `case@2`)
 
     @property
     def label(self) -> str:
@@ -150,6 +153,7 @@ def to_record(stored: StoredCase, redact: Any = None) -> dict[str, JSON]:
         "created": stored.created,
         "parity_fuzz": stored.version,
         "kind": stored.case.kind,
+        **({"operation": stored.case.operation} if stored.case.operation else {}),
         "mode": stored.case.mode,
         "request": {
             "method": stored.case.request.method,
@@ -209,12 +213,13 @@ def from_record(record: Any, where: str) -> StoredCase:
     )
     envelope = request["body"] if isinstance(request.get("body"), dict) else {}
     case = Case(
-        kind=record["kind"],
+        kind=record.get("kind", ""),
         request=wire,
         mode=record.get("mode", "corpus"),
         label=record["label"],
         artifact=envelope.get("artifact"),
         context=envelope.get("context"),
+        operation=record.get("operation", ""),
     )
     observed = record.get("observed", {})
     return StoredCase(
@@ -231,6 +236,7 @@ def from_record(record: Any, where: str) -> StoredCase:
         created=record.get("created", ""),
         version=record.get("parity_fuzz", ""),
         note=record.get("note"),
+        format=record["format"],
     )
 
 

@@ -43,6 +43,9 @@ def _problem(error: jsonschema.ValidationError) -> str:
     if error.validator == "const":
         message = f"is {_shown(error.instance)}, expected {_shown(error.validator_value)}"
         return f"{place} {message}"
+    if error.validator == "enum" and place == "format":
+        known = " or ".join(repr(value) for value in error.validator_value)
+        return f"format is {_shown(error.instance)}, expected {known} (a newer parity-fuzz may read it)"
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         if missing:

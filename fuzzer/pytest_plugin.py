@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from fuzzer._compare import ComparePolicy
     from fuzzer._config import Config as ParityConfig
     from fuzzer._errors import CaseFileError
     from fuzzer._model import Response, Target
@@ -158,6 +159,7 @@ class ParitySession:
         self.options = options
         self._resources = contextlib.ExitStack()
         self._transport: Transport | None = None
+        self._policy: ComparePolicy | None = None
         self._failure: Exception | None = None
         self._outcomes: list[tuple[str, str, str]] = []  # (label, verdict, detail)
 
@@ -168,6 +170,7 @@ class ParitySession:
         if self._failure is not None:
             raise SessionUnusable(_our_options(str(self._failure)))
         if self._transport is None:
+            from fuzzer._campaign import read_policy
             from fuzzer._errors import ParityError
             from fuzzer._runtimes import reference
             from fuzzer._send import Transport, probe_health
@@ -183,6 +186,7 @@ class ParitySession:
                 )
                 self._resources.enter_context(transport)
                 probe_health(transport, self.options.config.health)  # both must answer: a dead pair must not "agree"
+                self._policy = read_policy(transport, config)
                 self._transport = transport
             except ParityError as err:
                 self._failure = err
@@ -193,7 +197,8 @@ class ParitySession:
     def judge(self, stored: StoredCase) -> Judged:
         from fuzzer._replay import replay
 
-        return replay([stored], self.transport(), self.options.config.policy)[0]
+        transport = self.transport()
+        return replay([stored], transport, self._policy or self.options.config.policy)[0]
 
     def close(self) -> None:
         self._transport = None

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from fuzzer._model import Case
 from strategies._adversarial import adversarial_cases
-from strategies._formats import contract_formats
 from strategies._guided import Pool, guided_cases
 from strategies._mutated import mutated_cases
 from strategies._source import Drawn, Source
@@ -39,7 +38,7 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = No
     if not modes:
         raise ValueError(f"modes is empty; give at least one of {', '.join(MODES)}")
     _check_space(space)
-    formats = contract_formats(space.roster)
+    formats = space.knowledge().formats
     builders = {"valid": valid_cases, "mutated": mutated_cases, "adversarial": adversarial_cases}
     # One choice picks the mode and the kind together (mode first, then kind, in shrinking order): every choice
     # costs as much as the rest of a small case, and a case is a dozen of them.

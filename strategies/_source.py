@@ -208,3 +208,27 @@ def batches(strategy: st.SearchStrategy[T], size: int) -> st.SearchStrategy[Batc
         return source.collect(function, size)
 
     return Drawn(batch, f"batches({strategy!r}, {size})")
+
+
+def sample_cases(strategy: st.SearchStrategy[T], count: int, seed: int | None = None) -> list[T]:
+    """Up to `count` values of `strategy`, as a campaign would draw them (fewer when the strategy has fewer
+    distinct ones): reproducible, the same ones for the same seed (None: Hypothesis's fixed derandomised run)."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as with_seed
+
+    drawn: list[T] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        derandomize=seed is None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: T) -> None:
+        drawn.append(value)
+
+    (collect if seed is None else with_seed(seed)(collect))()
+    return drawn[:count]

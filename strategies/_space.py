@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fuzzer import _bundled
+from strategies._contract import Contract, load_contract
 from strategies._roster import Roster, load_roster
 from strategies._schema import load_schema
 
@@ -24,12 +25,18 @@ class KindSpec:
 
 @dataclass(frozen=True)
 class CaseSpace:
-    """Everything `cases` needs: the kinds (in shrinking order), the request line and the roster."""
+    """Everything `cases` needs: the kinds (in shrinking order), the request line, the roster and the contract
+    plug-in (the bundled one by default)."""
 
     kinds: tuple[KindSpec, ...]
     path: str = _bundled.ENDPOINT
     headers: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
     roster: Roster | None = None
+    contract: Contract | str = "bundled"  # the plug-in, or the name of one (`strategies._contract.load_contract`)
+
+    def knowledge(self) -> Contract:
+        """The contract plug-in: `contract` itself, or the one it names (over `roster`)."""
+        return self.contract if isinstance(self.contract, Contract) else load_contract(self.contract, self.roster)
 
 
 def default_space(roster_path: str | Path | None = None, kinds: Sequence[str] = tuple(_bundled.KINDS)) -> CaseSpace:

@@ -1,25 +1,18 @@
-"""Valid cases: the compiled schemas, refined by contract knowledge.
+"""Valid cases: the compiled schemas, refined by the contract plug-in (`strategies._contract`).
 
-The custom formats make single strings right (an operation in the grammar, roster ids, names and cities);
-a consistency fix-up (`.map`) makes fields agree with each other, which no schema can say:
-
-- playbook: the operation's count is at least the number of endorsed names; `target_count`, when drawn,
-  equals that count;
-- fill: every fill is a distinct roster worker of `context.city`, with the roster's exact name, and
-  `context.target_count` is at least the number of fills.
-
-A kind whose name the contract does not define gets the compiled schemas only.
+The plug-in's formats make single strings right (for the bundled contract: an operation in the grammar, roster
+ids, names and cities); its fix-up for a kind makes fields agree with each other, which no schema can say (see
+`strategies._bundled_contract`). A kind the plug-in has no fix-up for, or a space without a plug-in, gets the
+compiled schemas only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fuzzer._model import JSON, Case, WireRequest
 from strategies._formats import split_operation
-from strategies._roster import Roster, Worker
 from strategies._schema import Draw, Formats, Plan, compile_plan
 from strategies._source import Drawn
 from strategies._space import CaseSpace
@@ -45,7 +38,7 @@ class DraftPlan:
     __slots__ = ("_kinds",)
 
     def __init__(self, space: CaseSpace, formats: Formats) -> None:
-        fix_ups = _fix_ups(space.roster)
+        fix_ups = space.knowledge().fix_ups
         self._kinds = tuple(
             (
                 spec.name,
@@ -125,73 +118,3 @@ def parse_operation(operation: str) -> tuple[str, int, str] | None:
 
 def _unchanged(envelope: Envelope) -> Envelope:
     return envelope
-
-
-def _fix_ups(roster: Roster | None) -> dict[str, Callable[[Envelope], Envelope]]:
-    return {"playbook": _fix_playbook, "fill": _FillFixUp(roster)}
-
-
-def _fix_playbook(envelope: Envelope) -> Envelope:
-    artifact = envelope.get("artifact")
-    if not isinstance(artifact, dict):
-        return envelope
-    operation, names = artifact.get("operation"), artifact.get("endorsed_names")
-    parsed = parse_operation(operation) if isinstance(operation, str) else None
-    if parsed is None or not isinstance(names, list):
-        return envelope
-    role, count, place = parsed
-    artifact = dict(artifact)
-    if len(names) > count:
-        count = len(names)
-        artifact["operation"] = f"fill: {role} x{count} in {place}"
-    if "target_count" in artifact:
-        artifact["target_count"] = count
-    return {**envelope, "artifact": artifact}
-
-
-class _FillFixUp:
-    """Maps each drawn fill to a distinct worker of the context's city (the drawn worker's position in the
-    roster picks the first one tried, so shrinking the id shrinks the worker), then raises the target count."""
-
-    __slots__ = ("_by_city", "_position")
-
-    def __init__(self, roster: Roster | None) -> None:
-        workers = () if roster is None else roster.workers
-        self._position = {w.id: i for i, w in reversed(list(enumerate(workers)))}
-        self._by_city: dict[str, tuple[Worker, ...]] = {}
-        for worker in workers:
-            self._by_city[worker.city] = (*self._by_city.get(worker.city, ()), worker)
-
-    def __call__(self, envelope: Envelope) -> Envelope:
-        artifact, context = envelope.get("artifact"), envelope.get("context")
-        if not isinstance(artifact, dict) or not isinstance(context, dict):
-            return envelope
-        fills = artifact.get("fills")
-        if not isinstance(fills, list):
-            return envelope
-        city_workers = self._by_city.get(context.get("city"))  # type: ignore[arg-type]
-        if city_workers:
-            fills = self._fix_fills(fills, city_workers)
-            artifact = {**artifact, "fills": fills}
-        target = context.get("target_count")
-        if isinstance(target, int) and not isinstance(target, bool) and target < len(fills):
-            context = {**context, "target_count": len(fills)}
-        return {**envelope, "artifact": artifact, "context": context}
-
-    def _fix_fills(self, fills: list[JSON], city_workers: tuple[Worker, ...]) -> list[JSON]:
-        fixed: list[JSON] = []
-        used: set[str] = set()
-        for fill in fills:
-            if len(used) == len(city_workers):
-                break
-            if not isinstance(fill, dict):
-                fixed.append(fill)
-                continue
-            start = self._position.get(fill.get("candidate_id"), 0)  # type: ignore[arg-type]
-            for step in range(len(city_workers)):
-                worker = city_workers[(start + step) % len(city_workers)]
-                if worker.id not in used:
-                    break
-            used.add(worker.id)
-            fixed.append({**fill, "candidate_id": worker.id, "name": worker.name})
-        return fixed

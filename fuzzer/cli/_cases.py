@@ -9,11 +9,37 @@ import click
 from fuzzer._errors import EXIT_OK, ConfigError
 from fuzzer._model import Case
 from fuzzer.cli._main import State, cli, comma_list
+from strategies._source import sample_cases
 from strategies.openapi import MODES, compile_operations, load_openapi, operation_cases, select
-from strategies.openapi._generate import sample_cases
 
 PREVIEW = 200
 """Body bytes shown per request."""
+
+
+FILTERS = (
+    "include_operation_id",
+    "include_path",
+    "include_tag",
+    "exclude_operation_id",
+    "exclude_path",
+    "exclude_tag",
+)
+
+
+def selection_options(function):  # type: ignore[no-untyped-def]
+    """The operation filters, as Schemathesis spells them (`strategies.openapi.select`)."""
+    for option, metavar, text in reversed(
+        (
+            ("--include-operation-id", "ID", "Only these operationIds (repeatable)."),
+            ("--include-path", "REGEX", "Only paths matching (repeatable)."),
+            ("--include-tag", "TAG", "Only operations with this tag (repeatable)."),
+            ("--exclude-operation-id", "ID", "Not these operationIds (repeatable)."),
+            ("--exclude-path", "REGEX", "Not paths matching (repeatable)."),
+            ("--exclude-tag", "TAG", "Not operations with this tag (repeatable)."),
+        )
+    ):
+        function = click.option(option, multiple=True, metavar=metavar, help=text)(function)
+    return function
 
 
 @cli.command()
@@ -24,12 +50,7 @@ PREVIEW = 200
 @click.option(
     "--operation", "keys", multiple=True, metavar="KEY", help="An operationId or 'METHOD /path' (repeatable)."
 )
-@click.option("--include-operation-id", multiple=True, metavar="ID", help="Only these operationIds (repeatable).")
-@click.option("--include-path", multiple=True, metavar="REGEX", help="Only paths matching (repeatable).")
-@click.option("--include-tag", multiple=True, metavar="TAG", help="Only operations with this tag (repeatable).")
-@click.option("--exclude-operation-id", multiple=True, metavar="ID", help="Not these operationIds (repeatable).")
-@click.option("--exclude-path", multiple=True, metavar="REGEX", help="Not paths matching (repeatable).")
-@click.option("--exclude-tag", multiple=True, metavar="TAG", help="Not operations with this tag (repeatable).")
+@selection_options
 @click.option("--mode", "modes", default=",".join(MODES), show_default=True, help="Comma-separated modes.")
 @click.option("--seed", type=int, default=None, help="Draw other requests (default: the same ones every run).")
 @click.pass_obj

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fuzzer import _store
+from fuzzer._campaign import read_policy
 from fuzzer._classify import classify
 from fuzzer._compare import compare
 from fuzzer._config import parse_targets
@@ -67,7 +68,7 @@ def replay_command(
             keep_headers=config.policy.kept_headers,
         ) as transport,
     ):
-        judged = replay(cases, transport, config.policy) + unreadable(errors)
+        judged = replay(cases, transport, read_policy(transport, config)) + unreadable(errors)
     rows = [ReportRow(j.label, j.statuses, j.agrees) for j in judged]
     state.out.print(table(pair, rows), markup=False, highlight=False)
     for j in judged:
@@ -125,12 +126,13 @@ def promote(
         ) as transport,
     ):
         probe_health(transport, config.health)
+        policy = read_policy(transport, config)
         for case in stored:
             if case.expect.outcome == MATCH:
                 state.out.print(f"{case.path}: already expects a match")
                 continue
             exchange = transport.exchange(case.case)
-            divergence = classify(exchange, compare(exchange, config.policy))
+            divergence = classify(exchange, compare(exchange, policy))
             if divergence is not None and not force:
                 refused += 1
                 state.err.print(
@@ -225,13 +227,33 @@ def corpus_check(state: State, paths: tuple[Path, ...]) -> int:
 @corpus.command("migrate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@target_options
 @config_option
 @click.pass_obj
-def corpus_migrate(state: State, paths: tuple[Path, ...], dry_run: bool) -> int:
-    """Re-key every diverge case to the current signature version, offline, from the answers it recorded."""
+def corpus_migrate(
+    state: State,
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    targets: tuple[str, ...],
+    reference: bool,
+    go_serde_errors: bool,
+    allow_remote: bool,
+) -> int:
+    """Re-key every diverge case to the current signature version, offline, from the answers it recorded.
+
+    Cases whose class depends on how the runtimes read keys that differ only in case need the runtimes:
+    give --reference or --target twice, and the pair's reading is measured first (nothing else is sent)."""
     config = state.config
     cases, errors = _store.load(list(paths) or [Path("corpus")])
-    migrations = plan(cases, config.policy)
+    policy = config.policy
+    if reference or targets:
+        with (
+            resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair,
+            Transport(pair, timeout=config.timeout, extra_headers=config.headers) as transport,
+        ):
+            probe_health(transport, config.health)
+            policy = read_policy(transport, config)
+    migrations = plan(cases, policy)
     rewritten = stuck = 0
     for migration in migrations:
         before = migration.stored.expect
@@ -241,19 +263,22 @@ def corpus_migrate(state: State, paths: tuple[Path, ...], dry_run: bool) -> int:
             click.echo(f"not migrated {where}: {migration.problem}", err=True)
             continue
         after = migration.after
-        change = (
-            f"{before.signature} → {after.signature} ({after.key})"
-            if after.signature != before.signature
-            else f"{after.signature} unchanged"
-        )
-        click.echo(
-            f"{'would migrate' if dry_run else 'migrated'} {where}: v{before.version} → v{after.version}, {change}"
-        )
+        changes = []
+        if migration.stored.format != _store.FORMAT:
+            changes.append(f"{migration.stored.format.split('/')[-1]} → {_store.FORMAT.split('/')[-1]}")
+        if after.outcome == "diverge" and (after.version != before.version or after.signature != before.signature):
+            digest = (
+                f"{before.signature} → {after.signature} ({after.key})"
+                if after.signature != before.signature
+                else f"{after.signature} unchanged"
+            )
+            changes.append(f"v{before.version} → v{after.version}, {digest}")
+        click.echo(f"{'would migrate' if dry_run else 'migrated'} {where}: {'; '.join(changes)}")
         if not dry_run:
             _store.rewrite_case(migration.migrated, config.redact)
         rewritten += 1
     for error in errors:
         state.err.print(f"unreadable: {error}", markup=False)
-    verb = "would be re-keyed" if dry_run else "re-keyed"
+    verb = "would be migrated" if dry_run else "migrated"
     state.out.print(f"{rewritten} {verb}, {stuck} not migratable, {len(cases) - len(migrations)} already current")
     return EXIT_FOUND if stuck or errors else EXIT_OK

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from fuzzer import _store
-from fuzzer._campaign import CampaignOutcome, CampaignPlan, run_campaign
+from fuzzer._campaign import CampaignOutcome, CampaignPlan, read_policy, run_campaign
 from fuzzer._classify import classify
 from fuzzer._compare import compare
 from fuzzer._config import MAX_TIMEOUT, MAX_WORKERS, MIN_TIMEOUT
@@ -21,6 +21,7 @@ from fuzzer._export import curl
 from fuzzer._model import Exchange, Finding, Response
 from fuzzer._report import body_text
 from fuzzer._send import Transport, probe_health
+from fuzzer.cli._cases import selection_options
 from fuzzer.cli._main import (
     STOP,
     FiniteRange,
@@ -32,6 +33,7 @@ from fuzzer.cli._main import (
     target_options,
 )
 from strategies import MODES
+from strategies.openapi import load_openapi, select
 
 
 class _Live(Observer):
@@ -70,6 +72,14 @@ class _Live(Observer):
 @click.option("--seed", type=int, default=None, help="Seed for a reproducible campaign (default: random, reported).")
 @click.option("--mode", "mode", default=",".join(MODES), show_default=True, help="Generators, comma-separated.")
 @click.option("--kind", "kind", default="", help="Kinds to fuzz, comma-separated (default: all in the config).")
+@click.option(
+    "--openapi",
+    "spec",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Fuzz every operation of this OpenAPI 3.x document (default: the config's `openapi`, else its endpoint).",
+)
+@selection_options
 @click.option(
     "--corpus",
     type=click.Path(path_type=Path),
@@ -147,11 +157,17 @@ def fuzz(
     max_time: float | None,
     no_guide: bool,
     no_learn_noise: bool,
+    spec: Path | None,
+    **filters: tuple[str, ...],
 ) -> int:
     """Run a fuzz campaign: N cases to both runtimes, each new divergence class shrunk and saved."""
     config = state.config
     modes = comma_list(mode, MODES, "--mode")
     kinds = comma_list(kind, None, "--kind") if kind else ()
+    api = load_openapi(spec) if spec is not None else load_openapi(config.openapi) if config.openapi else None
+    if api is None and any(filters.values()):
+        raise click.UsageError("--include-*/--exclude-* select operations of an OpenAPI document; add --openapi")
+    operations = tuple(select(api, **filters)) if api is not None else ()
     settings = EngineSettings(examples=examples, seed=seed, batch=batch, confirm=confirm, max_seconds=max_time)
     with resolved_targets(state, targets, reference, go_serde_errors, allow_remote) as pair:
         plan = CampaignPlan(
@@ -170,6 +186,8 @@ def fuzz(
             learn_noise=not no_learn_noise,
             guide=not no_guide,
             stop=STOP,
+            api=api,
+            operations=operations,
         )
         columns = (
             TextColumn("fuzzing"),
@@ -208,7 +226,14 @@ def _summary(state: State, outcome: CampaignOutcome) -> None:
     table.add_column("count", justify="right", no_wrap=True)
     table.add_column("reduce", justify="right", no_wrap=True)
     table.add_column("reproducer · label", overflow="fold", ratio=1)
+    grouped = len(report.operations) > 1
+    operation = None
     for index, finding in enumerate(report.findings, 1):
+        if grouped and finding.signature.operation != operation:
+            operation = finding.signature.operation
+            count = sum(1 for f in report.findings if f.signature.operation == operation)
+            table.add_section()
+            table.add_row("", f"[bold]{escape(operation)}[/bold]", f"[dim]{count} classes[/dim]", "", "", "")
         tag = "known" if finding.known else "crash" if finding.crash else "new" if finding.shrunk else "unshrunk"
         where = report.paths.get(finding.signature.digest, "")
         table.add_row(
@@ -271,6 +296,7 @@ def show(
                 exchange = transport.exchange(stored.case)
                 responses = exchange.responses
                 source = "live"
+                policy = read_policy(transport, config)
         except TargetUnreachable as err:
             recorded = dict(stored.observed)
             if not all(t.name in recorded for t in pair):
@@ -279,10 +305,11 @@ def show(
             responses = (recorded[pair[0].name], recorded[pair[1].name])
             exchange = Exchange(stored.case, pair, responses)
             source = "recorded"
+            policy = config.policy  # nothing to measure the readings on
         for target, response in zip(pair, responses, strict=True):
             out.rule(f"{target.name} ({source}): {response.status_label}")
             out.print(escape(body_text(response)))
-        divergence = classify(exchange, compare(exchange, config.policy))
+        divergence = classify(exchange, compare(exchange, policy))
         out.rule("diff")
         if divergence is None:
             out.print("the two answers agree")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -156,6 +157,17 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt()
 
 
+def _quiet_interrupts(previous: Callable[[sys.UnraisableHookArgs], object]) -> Callable[..., None]:
+    """An unraisable hook that drops a KeyboardInterrupt raised where Python cannot raise it (a gc callback, a
+    finaliser) — STOP is set, so the campaign stops at the next batch — and hands anything else to `previous`."""
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+
+    return hook
+
+
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped (rich would wrap it at the terminal width)."""
     click.echo(f"parity-fuzz: error: {' '.join(message.split())}", err=True)
@@ -165,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     STOP.clear()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     previous_int = signal.signal(signal.SIGINT, _on_sigint)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_interrupts(previous_hook)
     try:
         code = cli.main(args=argv, prog_name="parity-fuzz", standalone_mode=False)
         return int(code or 0)
@@ -185,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
 
 
 # Subcommands register themselves on `cli`.

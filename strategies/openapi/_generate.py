@@ -30,8 +30,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fuzzer._model import JSON, Case, WireRequest
+from strategies._contract import NONE, Contract
 from strategies._nearmiss import SiteGrammars, _walk
-from strategies._schema import Draw, Plan, _Const, _Leaf, any_json
+from strategies._schema import Draw, Formats, Plan, _Const, _Leaf, any_json
 from strategies._source import Drawn
 from strategies._wire import encode_json
 from strategies.openapi._records import Api, Body, Operation, Parameter
@@ -115,15 +116,18 @@ class Draft:
 class OperationPlan:
     """Everything drawn for one operation, compiled once (see the module docstring)."""
 
-    def __init__(self, operation: Operation, base_path: str | None = None) -> None:
+    def __init__(self, operation: Operation, base_path: str | None = None, contract: Contract = NONE) -> None:
         self.operation = operation
+        self.fix_up = contract.fix_ups.get(operation.key) or contract.fix_ups.get(
+            f"{operation.method} {operation.path}"
+        )
         self.name = f"{operation.method} {operation.path}"
         prefix = operation.servers[0].path if base_path is None and operation.servers else (base_path or "")
         self.pieces = _TEMPLATE.split(prefix.rstrip("/") + operation.path)
         self.parameters = tuple(
-            ParameterPlan(parameter, _parameter_plan(parameter)) for parameter in operation.parameters
+            ParameterPlan(parameter, _parameter_plan(parameter, contract.formats)) for parameter in operation.parameters
         )
-        self.bodies = tuple(_body_plan(body) for body in operation.bodies)
+        self.bodies = tuple(_body_plan(body, contract.formats) for body in operation.bodies)
 
     def draft(self, draw: Draw) -> Draft:
         """A valid draft: every parameter (an optional one present one time in two), one body."""
@@ -136,6 +140,8 @@ class OperationPlan:
         if self.bodies:
             body = draw.choose(self.bodies)
             draft.body, draft.value, draft.content_type = body, body.plan(draw), body.content_type
+            if self.fix_up is not None:  # the contract plug-in makes the drawn body consistent
+                draft.value = self.fix_up(draft.value)
         for name in self.pieces[1::2]:
             draft.path.setdefault(name, "")  # a template name without a parameter (the loader refuses those)
         return draft
@@ -196,16 +202,16 @@ class OperationPlan:
         return f"valid {self.operation.key}{media}"
 
 
-def _parameter_plan(parameter: Parameter) -> Plan:
+def _parameter_plan(parameter: Parameter, formats: Formats) -> Plan:
     try:
-        return value_plan(parameter.schema, parameter.examples, parameter.location)
+        return value_plan(parameter.schema, parameter.examples, parameter.location, tuple(formats.items()))
     except (ValueError, TypeError, RecursionError, re.error):  # a schema no value fits: send something
         return _Const("")
 
 
-def _body_plan(body: Body) -> BodyPlan:
+def _body_plan(body: Body, formats: Formats) -> BodyPlan:
     try:
-        plan = value_plan(body.schema, body.examples, "body")
+        plan = value_plan(body.schema, body.examples, "body", tuple(formats.items()))
     except (ValueError, TypeError, RecursionError, re.error):
         plan = _Leaf(any_json())
     found: dict[tuple[str | None, ...], Any] = {}
@@ -252,10 +258,13 @@ def operation_cases(
     operations: Sequence[Operation | str] | None = None,
     modes: Sequence[str] = MODES,
     base_path: str | None = None,
+    contract: Contract = NONE,
 ) -> st.SearchStrategy[Case]:
     """Cases for `operations` of `api` (all by default; an Operation, operationId or `"METHOD /path"` each) in
     the given modes. One choice picks the mode and the operation, shrinking towards valid and the first
-    operation. `base_path` replaces the servers' path prefix (`""`: none).
+    operation. `base_path` replaces the servers' path prefix (`""`: none). A `contract` plug-in supplies the
+    values of custom formats and a fix-up of each operation's valid body (`strategies._contract`); without one,
+    the document alone.
 
     Raises ValueError for an unknown mode or operation, or for no mode or no operation."""
     from strategies.openapi._mutations import adversarial_case, mutated_case
@@ -265,7 +274,7 @@ def operation_cases(
     unknown = [mode for mode in modes if mode not in MODES]
     if unknown:
         raise ValueError(f"unknown mode {unknown[0]!r} in modes={list(modes)!r}; allowed: {', '.join(MODES)}")
-    chosen = compile_operations(api, operations, base_path)
+    chosen = compile_operations(api, operations, base_path, contract)
     builders: dict[str, ModeFunction] = {"valid": valid_case, "mutated": mutated_case, "adversarial": adversarial_case}
     table = tuple((builders[mode], plan) for mode in MODES if mode in modes for plan in chosen)
 
@@ -277,7 +286,10 @@ def operation_cases(
 
 
 def compile_operations(
-    api: Api, operations: Sequence[Operation | str] | None = None, base_path: str | None = None
+    api: Api,
+    operations: Sequence[Operation | str] | None = None,
+    base_path: str | None = None,
+    contract: Contract = NONE,
 ) -> tuple[OperationPlan, ...]:
     """The plans of `operations` (all of `api`'s by default)."""
     if operations is None:
@@ -292,31 +304,7 @@ def compile_operations(
             except KeyError:
                 keys = ", ".join(operation.key for operation in api.operations[:10])
                 raise ValueError(f"no operation {item!r} in {api.source.name}; operations include {keys}") from None
-        found.append(OperationPlan(item, base_path))
+        found.append(OperationPlan(item, base_path, contract))
     if not found:
         raise ValueError("no operation to generate requests for; select at least one")
     return tuple(found)
-
-
-def sample_cases(strategy: st.SearchStrategy[Case], count: int, seed: int | None = None) -> list[Case]:
-    """Up to `count` cases of `strategy`, as a campaign would draw them (fewer when the strategy has fewer
-    distinct ones): reproducible, the same ones for the same seed (None: Hypothesis's fixed derandomised run)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as with_seed
-
-    drawn: list[Case] = []
-
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        derandomize=seed is None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
-    (collect if seed is None else with_seed(seed)(collect))()
-    return drawn[:count]

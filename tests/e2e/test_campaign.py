@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fuzzer._campaign import CampaignOutcome, CampaignPlan, run_campaign
+from fuzzer._campaign import CampaignOutcome, CampaignPlan, read_policy, run_campaign
 from fuzzer._config import Config
 from fuzzer._engine import EngineSettings
 from fuzzer._model import Level
@@ -50,7 +50,7 @@ def test_every_reproducer_is_saved_minimal_and_replays_to_its_own_signature(
     assert len(saved) == outcome.new_classes == len(outcome.saved)
     assert all(path.parent.name == "found" for path in outcome.saved.values())
     with Transport(reference_pair) as transport:
-        judged = replay(saved, transport, Config().policy)
+        judged = replay(saved, transport, read_policy(transport, Config()))  # as `parity-fuzz replay` does
     assert [j.verdict for j in judged] == [Verdict.KNOWN] * len(saved), [(j.label, j.detail) for j in judged]
     shape = next(f for f in outcome.report.findings if f.signature.level is Level.WIRE_SHAPE)
     # Shrunk: the wire-shape reproducer is a short request, not a grown random artifact.

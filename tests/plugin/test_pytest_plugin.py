@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fuzzer._classify import SIGNATURE_VERSION
 from fuzzer._model import Target
 from fuzzer._runtimes import free_port, reference
 
@@ -115,7 +116,12 @@ def test_another_signature_is_changed(pytester: pytest.Pytester, pair: tuple[Tar
     corpus = copy_corpus(pytester)
     edit_expect(
         corpus / "playbook_overfull.json",
-        {"outcome": "diverge", "signature": "0123456789ab", "level": "wire-shape", "signature_version": 2},
+        {
+            "outcome": "diverge",
+            "signature": "0123456789ab",
+            "level": "wire-shape",
+            "signature_version": SIGNATURE_VERSION,
+        },
     )
     result = pytester.runpytest("--parity-corpus", "corpus", *target_args(pair))
     result.assert_outcomes(passed=5, failed=1)

@@ -137,8 +137,6 @@ CAUSES: tuple[Cause, ...] = (
         "serde takes the exact key (`artifact`) and ignores a case variant (`Artifact`)",
         "encoding/json matches keys case-insensitively and the last match wins",
         _key_case_duplicate,
-        splits="each runtime validates another value; the answers show only the rules those values then break "
-        "(for `kind`, the echoed kind shows it: one class)",
     ),
     Cause(
         "key-case-alone",

@@ -54,8 +54,9 @@ class Minimality:
 
 
 def campaign_policy(policy: ComparePolicy, result: EngineResult) -> ComparePolicy:
-    """The policy a campaign's classes were signed with: the config's `policy`, ignoring the noise it learned."""
-    return policy.ignoring(result.noise)
+    """The policy a campaign's classes were signed with: the one it ended with (the runtimes' measured readings
+    and the noise it learned), else the config's `policy` ignoring the noise it learned."""
+    return result.policy if result.policy is not None else policy.ignoring(result.noise)
 
 
 def minimality(transport: Transport, reproducer: Case, signature: Signature, policy: ComparePolicy) -> Minimality:

@@ -163,3 +163,25 @@ def test_pytest_file_compiles_and_holds_the_exact_request() -> None:
 def test_pytest_file_compiles_whatever_the_label_holds() -> None:
     text = exported('label with """ quotes and a \\N{backslash}', b"{}", ())
     compile(text, "exported.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("path", "verbatim"),
+    [
+        ("/v1/workers?role=a%20b&limit=1", False),
+        ("/v1/workers/W-1", False),
+        ("/v1/workers/..", True),
+        ("/v1/./workers", True),
+        ("/v1/workers/W-1\u00e9", True),
+        ("/v1/workers/a b", True),
+    ],
+)
+def test_curl_sends_a_path_it_would_rewrite_verbatim(path: str, verbatim: bool) -> None:
+    command = curl(WireRequest("GET", path, (), b""), Target("go", "http://127.0.0.1:4110/base"), Config().redact)
+    assert ("--request-target" in command) is verbatim
+    if verbatim:
+        assert command.endswith("'http://127.0.0.1:4110'")
+        assert "/base" in command.split("--request-target", 1)[1]
+    else:
+        assert f"'http://127.0.0.1:4110/base{path}'" in command
+    assert "--data-binary" not in command  # no body: none sent

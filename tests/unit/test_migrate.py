@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from fuzzer._classify import SIGNATURE_VERSION
 from fuzzer._migrate import NotMigratable, known_signatures, plan, rekey, stale
 from fuzzer._model import Divergence
-from fuzzer._store import Expectation, StoredCase
+from fuzzer._store import Expectation, StoredCase, dumps
 
 from .builders import SERDE, divergence, go_error, ok, rust_error, stored
 
@@ -61,3 +63,31 @@ def test_plan_leaves_current_and_match_cases_alone_and_reports_the_rest() -> Non
 def test_a_campaign_knows_a_stale_case_by_its_re_keyed_digest() -> None:
     known = known_signatures([saved(STATUS), saved(SHAPE, observed=False, digest="fedcba987654")], SERDE)
     assert set(known) == {STATUS.signature.digest}
+
+
+def test_a_case_1_file_is_read_and_migrated_to_the_current_format(tmp_path: Path) -> None:
+    from fuzzer._store import FORMAT, read_case, rewrite_case
+
+    record = json.loads(dumps(stored()))
+    record["format"] = "parity-fuzz/case@1"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    old = read_case(path)
+    assert old.format == "parity-fuzz/case@1" and old.case.operation == ""
+    (migration,) = plan([old], SERDE)
+    assert migration.changed and migration.after == old.expect
+    rewrite_case(migration.migrated)
+    assert json.loads(path.read_text())["format"] == FORMAT
+    assert plan([read_case(path)], SERDE) == []
+
+
+def test_a_case_1_file_may_not_name_an_operation(tmp_path: Path) -> None:
+    from fuzzer._errors import CaseFileError
+    from fuzzer._store import read_case
+
+    record = json.loads(dumps(stored()))
+    record.update(format="parity-fuzz/case@1", operation="GET /v1/workers/{id}")
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(CaseFileError):
+        read_case(path)

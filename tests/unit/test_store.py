@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fuzzer._campaign import stored_finding
-from fuzzer._classify import signature_of
+from fuzzer._classify import SIGNATURE_VERSION, signature_of
 from fuzzer._compare import crashed
 from fuzzer._config import REDACTED, Config
 from fuzzer._errors import CaseFileError, CorpusError
@@ -150,7 +150,7 @@ def test_a_divergent_case_records_its_signature() -> None:
         "signature": "0123456789ab",
         "key": "422|422 semantic /a:value",
         "level": "semantic",
-        "signature_version": 2,
+        "signature_version": SIGNATURE_VERSION,
     }
     assert from_record(record, "test").expect == expect
 
