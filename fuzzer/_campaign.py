@@ -264,7 +264,9 @@ def run_campaign(plan: CampaignPlan, observer: Observer | None = None) -> Campai
         noise=result.noise,
         reduce_sends=result.reduce_sends,
         coverage=result.coverage,
-        discovery=result.discovery,
+        discovery=tuple(  # the engine's points are in the order it recorded its findings, before grouping
+            (f.signature.digest, n, seconds) for f, (n, seconds) in zip(result.findings, result.discovery, strict=False)
+        ),
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))

@@ -255,7 +255,8 @@ def _class_html(
         f'<section class="class" id="class-{_text(digest)}" data-signature="{_text(digest)}">'
         f"<h3>#{index} <code>{_text(digest)}</code> {_text(_tag(finding))} · {_text(finding.signature.level.value)}"
         f'</h3><p class="key">{_text(finding.signature.key)}</p>'
-        f'<p class="dim">{_text(exchange.case.label)} · {_text(report.paths.get(digest, "no case file"))}</p>'
+        f'<p class="dim">{_text(finding.signature.operation or exchange.case.operation_key)} · '
+        f"{_text(exchange.case.label)} · {_text(report.paths.get(digest, 'no case file'))}</p>"
         f"{_differences_html(differences, names)}"
         '<div class="sides">'
         f"{_answer_html(exchange.targets[0], left, right, differences)}"
@@ -306,14 +307,14 @@ def _facts_html(report: CampaignReport) -> str:
 
 
 def _found_at(report: CampaignReport) -> dict[str, tuple[int, float]]:
-    """The discovery point of each new class, by digest (the engine records them in the findings' order)."""
-    new = [f.signature.digest for f in report.findings if not f.known]
-    return dict(zip(new, report.discovery, strict=False))
+    """The discovery point of each new class, by digest."""
+    return {digest: (n, seconds) for digest, n, seconds in report.discovery}
 
 
 def _table_html(report: CampaignReport) -> str:
     a, b = report.targets
     found = _found_at(report)
+    several = len(report.operations) > 1  # then each class names its operation
     rows = []
     for index, finding in enumerate(report.findings, 1):
         digest = finding.signature.digest
@@ -322,7 +323,9 @@ def _table_html(report: CampaignReport) -> str:
             f'<tr data-signature="{_text(digest)}">'
             f"<td>{index}</td>"
             f'<td><a href="#class-{_text(digest)}"><code>{_text(digest)}</code></a><br>'
-            f'<span class="key">{_text(finding.signature.key)}</span></td>'
+            f'<span class="key">{_text(finding.signature.key)}</span>'
+            + (f'<br><span class="dim">{_text(finding.signature.operation)}</span>' if several else "")
+            + "</td>"
             f"<td>{_text(finding.signature.level.value)}</td>"
             f"<td>{_text(finding.signature.statuses[0])}</td><td>{_text(finding.signature.statuses[1])}</td>"
             f'<td class="num">{finding.count}</td>'
@@ -403,11 +406,11 @@ def discovery_svg(discovery: Sequence[tuple[int, float]], examples: int, width: 
 def _discovery_html(report: CampaignReport) -> str:
     caption = "No new class was found."
     if report.discovery:
-        n, seconds = report.discovery[-1]
+        _, n, seconds = report.discovery[-1]
         caption = f"{len(report.discovery)} new classes; the last after {n} examples ({seconds:.1f} s)."
     return (
         '<section id="discovery"><h2>Discovery</h2>'
-        f"{discovery_svg(report.discovery, report.examples)}<p>{_text(caption)}</p></section>"
+        f"{discovery_svg([(n, s) for _, n, s in report.discovery], report.examples)}<p>{_text(caption)}</p></section>"
     )
 
 
@@ -483,7 +486,8 @@ def campaign_html(
         f"<h1>{_text(title)}</h1>{_facts_html(report)}"
         f"{_discovery_html(report)}"
         '<section id="table"><h2>Divergence classes</h2>'
-        "<p>One row per class: new classes in the order they were found, then known ones, most seen first.</p>"
+        "<p>One row per class: new classes in the order they were found, then known ones, most seen first "
+        "(by operation, when there are several).</p>"
         f"{_table_html(report)}</section>"
         '<section id="divergences"><h2>Divergences</h2>'
         '<p class="legend">Highlighted: <span class="hl">the value at a differing path</span> '

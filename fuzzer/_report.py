@@ -116,7 +116,7 @@ class CampaignReport:
     noise: tuple[str, ...] = ()  # JSON paths learned as noise and ignored
     reduce_sends: int = 0  # requests sent to reduce reproducers after shrinking
     coverage: OutcomeCoverage | None = None  # outcome pairs seen
-    discovery: tuple[tuple[int, float], ...] = ()  # per new class, in order: (examples, seconds) when found
+    discovery: tuple[tuple[str, int, float], ...] = ()  # per new class, as found: (digest, examples, seconds)
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -256,7 +256,9 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "stopped_by_time": report.stopped_by_time,
         "noise": list(report.noise),
         "coverage": _coverage_json(report.coverage, report.targets),
-        "discovery": [{"examples": n, "seconds": seconds} for n, seconds in report.discovery],
+        "discovery": [
+            {"signature": digest, "examples": n, "seconds": seconds} for digest, n, seconds in report.discovery
+        ],
         "classes": [
             {
                 **divergence_json(f.reproducer),

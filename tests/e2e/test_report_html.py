@@ -61,6 +61,7 @@ def test_fuzz_writes_an_html_report_with_the_json_reports_classes(reference_pair
 
     new = [c for c in classes if not c["known"]]
     assert len(record["discovery"]) == len(new) >= 4
+    assert sorted(point["signature"] for point in record["discovery"]) == sorted(c["signature"] for c in new)
     examples = [point["examples"] for point in record["discovery"]]
     seconds = [point["seconds"] for point in record["discovery"]]
     assert examples == sorted(examples) and 0 < examples[-1] <= record["examples"] == 300

@@ -49,7 +49,8 @@ def report() -> CampaignReport:
         date="2026-01-01",
         noise=(f"/{HOSTILE}",),
         reduce_sends=9,
-        discovery=((16, 0.4), (112, 1.9)),
+        # found in another order than listed (the table groups classes by operation)
+        discovery=((status.signature.digest, 16, 0.4), (text.signature.digest, 112, 1.9)),
     )
 
 
@@ -81,6 +82,14 @@ def test_the_discovery_curve_has_one_point_per_new_class() -> None:
     ys = [float(p.split(",")[1]) for p in points]
     assert xs == sorted(xs) and ys == sorted(ys, reverse=True)  # more examples to the right, more classes up
     assert len([e for e in svg.walk() if e.tag == "circle"]) == len(points)
+
+
+def test_each_row_shows_when_its_own_class_was_found() -> None:
+    built = report()
+    rows = [r for r in Page(campaign_html(built)).find("tr") if "data-signature" in r.attrs]
+    found = {r.attrs["data-signature"]: [c.all_text() for c in r.children if c.tag == "td"][9] for r in rows}
+    text, status, shape = (f.signature.digest for f in built.findings)
+    assert found == {text: "112 · 1.9 s", status: "16 · 0.4 s", shape: ""}
 
 
 def test_no_class_no_curve() -> None:

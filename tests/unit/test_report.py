@@ -151,7 +151,10 @@ def test_campaign_markdown_tallies_and_escapes_errors() -> None:
 
 
 def test_campaign_json_lists_when_each_new_class_was_found() -> None:
-    report = replace(campaign(), discovery=((16, 0.4), (112, 1.9)))
+    report = replace(campaign(), discovery=(("a" * 12, 16, 0.4), ("b" * 12, 112, 1.9)))
     record = campaign_json(report)
-    assert record["discovery"] == [{"examples": 16, "seconds": 0.4}, {"examples": 112, "seconds": 1.9}]
+    assert record["discovery"] == [
+        {"signature": "a" * 12, "examples": 16, "seconds": 0.4},
+        {"signature": "b" * 12, "examples": 112, "seconds": 1.9},
+    ]
     assert campaign_json(campaign())["discovery"] == []
