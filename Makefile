@@ -32,11 +32,12 @@ demo: build
 	$(BIN)/parity-fuzz replay --reference corpus/canonical || true
 	rm -rf .parity/demo-corpus && mkdir -p .parity && cp -r corpus .parity/demo-corpus
 	$(BIN)/parity-fuzz fuzz --reference -n 2000 --seed 7 --corpus .parity/demo-corpus \
-		--report-md .parity/demo-report.md --report-json .parity/demo-report.json || test $$? -eq 1
+		--report-md .parity/demo-report.md --report-json .parity/demo-report.json \
+		--report-html .parity/demo-report.html || test $$? -eq 1
 	rm -rf .parity/demo-openapi-corpus
 	$(BIN)/parity-fuzz fuzz --reference --openapi targets/openapi.yaml -n 1000 --seed 7 \
 		--corpus .parity/demo-openapi-corpus --report-md .parity/demo-openapi-report.md || test $$? -eq 1
-	@echo "reports: .parity/demo-report.md .parity/demo-report.json .parity/demo-openapi-report.md"
+	@echo "reports: .parity/demo-report.md .parity/demo-report.json .parity/demo-report.html .parity/demo-openapi-report.md"
 	@echo "reproducers: .parity/demo-corpus/found/ .parity/demo-openapi-corpus/found/"
 
 test: build lint test-rust test-go test-python replay

@@ -19,6 +19,7 @@ from fuzzer._config import Config
 from fuzzer._engine import Engine, EngineResult, EngineSettings, Observer
 from fuzzer._errors import CaseFileError, ConfigError
 from fuzzer._guide import Guide
+from fuzzer._html import campaign_html
 from fuzzer._migrate import known_signatures
 from fuzzer._model import Case, Finding, Signature, Target
 from fuzzer._noise import NoiseProbe
@@ -44,6 +45,7 @@ class CampaignPlan:
     timeout: float = 5.0
     report_md: Path | None = None
     report_json: Path | None = None
+    report_html: Path | None = None
     restart: Callable[[str], None] | None = None  # restarts a runtime by name, to confirm a crash
     learn_noise: bool = True  # and `learn_noise` in the config: both must allow it
     guide: bool = True  # a seventh of the cases mutate cases that showed a new outcome pair
@@ -326,9 +328,14 @@ def finish(
         coverage=result.coverage,
         shard=str(plan.shard) if plan.shard else "",
         jobs=plan.jobs,
+        discovery=tuple(  # the engine's points are in the order it recorded its findings, before grouping
+            (f.signature.digest, n, seconds) for f, (n, seconds) in zip(result.findings, result.discovery, strict=False)
+        ),
     )
     if plan.report_md is not None:
         write_atomic(plan.report_md, campaign_markdown(report))
     if plan.report_json is not None:
         write_atomic(plan.report_json, _store.json_text(campaign_json(report)))
+    if plan.report_html is not None:
+        write_atomic(plan.report_html, campaign_html(report, plan.config.redact, plan.config.headers))
     return CampaignOutcome(result, report, saved, [str(e) for e in errors])

@@ -157,6 +157,7 @@ class EngineResult:
     noise_sends: int = 0
     coverage: OutcomeCoverage | None = None
     policy: ComparePolicy | None = None  # the policy classes were signed with at the end (learned noise included)
+    discovery: tuple[tuple[int, float], ...] = ()  # per new class, in order: (examples counted, seconds) when found
 
 
 class _NewClass(Exception):
@@ -234,12 +235,14 @@ class Engine:
         self.shrink_calls = 0
         self.runs = 0
         self.crashed: str | None = None
+        self.discovery: list[tuple[int, float]] = []  # (examples, seconds) at each new class recorded
+        self._started = time.monotonic()
         self._deadline: float | None = None
 
     # ------------------------------------------------------------ public
 
     def run(self) -> EngineResult:
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         campaign_seed = self.settings.seed if self.settings.seed is not None else random.getrandbits(32)
         if self.settings.max_seconds is not None:
             self._deadline = started + self.settings.max_seconds
@@ -289,6 +292,7 @@ class Engine:
             coverage=self.guide.coverage() if self.guide else None,
             noise_sends=self.noise.sends if self.noise else 0,
             policy=self.judge.policy,
+            discovery=tuple(self.discovery),
         )
 
     # ------------------------------------------------------------ one Hypothesis run
@@ -494,6 +498,7 @@ class Engine:
         divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
         self.ledger.tally(divergence)
         finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
+        self._discovered(finding.signature)
         self.ledger.record(finding)
         self.observer.found(finding)
 
@@ -522,8 +527,15 @@ class Engine:
             reduce_sends=reduction.sends if reduction else 0,
             minimal=reduction.minimal if reduction else None,
         )
+        self._discovered(finding.signature)
         self.ledger.record(finding)
         self.observer.found(finding)
+
+    def _discovered(self, signature: Signature) -> None:
+        """Note when a new class was found: the examples counted so far and the seconds since the start (one
+        entry per class, in the order of the findings)."""
+        if signature not in self.ledger.findings:
+            self.discovery.append((self.examples, round(time.monotonic() - self._started, 3)))
 
 
 def _segment_seed(campaign_seed: int, segment: int) -> int:

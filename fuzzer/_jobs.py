@@ -26,7 +26,8 @@ one job would (the others are stopped); with more than one job the dead runtime 
 that kills it, so the crash reproducer is the last case that job sent.
 
 The report is one: counts are summed over the jobs, the outcome coverage is the union of the jobs' outcome
-pairs (the pool is summed: each job keeps its own), and the elapsed time is the parent's, start-up included.
+pairs (the pool is summed: each job keeps its own), and the elapsed time is the parent's, start-up included, as
+are the discovery points: the examples of all jobs, and the parent's seconds, when each finding arrived.
 """
 
 from __future__ import annotations
@@ -195,10 +196,12 @@ class _Pool:
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
     failure: _Failed | None = None
+    discovery: list[tuple[int, float]] = field(default_factory=list)  # per new class: (examples, seconds) on arrival
+    _started: float = 0.0
     _stop_by: float | None = None  # when the jobs are terminated if they have not ended
 
     def run(self, settings: EngineSettings) -> EngineResult:
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         context = multiprocessing.get_context("spawn")
         messages: multiprocessing.Queue[_Message] = context.Queue()
         shared = _Flag(context)
@@ -207,7 +210,9 @@ class _Pool:
         try:
             with _sigint_ignored():  # the jobs start with SIGINT ignored, and keep it so
                 for index, part in enumerate(self.parts, 1):
-                    alone = replace(self.plan, stop=None, restart=None, report_md=None, report_json=None)
+                    alone = replace(
+                        self.plan, stop=None, restart=None, report_md=None, report_json=None, report_html=None
+                    )
                     spec = _JobSpec(index, alone, part, self.policy, self.known)
                     answers, replies = context.Pipe(duplex=False)
                     process = context.Process(
@@ -233,6 +238,7 @@ class _Pool:
             self.known,
             settings.seed or 0,
             time.monotonic() - started,
+            tuple(self.discovery),
         )
         return replace(
             merged,
@@ -280,6 +286,9 @@ class _Pool:
             self.classes.add(digest)
             if digest not in self.found:  # a runtime's death can be seen by several jobs: one crash case
                 self.found[digest] = (message.job, message.finding)
+                if not message.finding.crash:  # as with one job: a discovery point per class found and shrunk
+                    examples = sum(j.examples for j in jobs.values())
+                    self.discovery.append((examples, round(time.monotonic() - self._started, 3)))
                 saver.found(message.finding)
             if message.finding.crash:  # a runtime died: the campaign ends, as with one job
                 self._stop(shared)
@@ -381,10 +390,12 @@ def merge_results(
     corpus: frozenset[str],
     seed: int,
     elapsed_s: float,
+    discovery: tuple[tuple[int, float], ...] = (),
 ) -> EngineResult:
     """One result from the jobs' results: new classes in the order the parent received them, each with its count
     summed over the jobs; classes the corpus knows, summed likewise (a job also counts as known the classes other
-    jobs pursue; those counts go to the class's finding)."""
+    jobs pursue; those counts go to the class's finding). `discovery` is the parent's: the examples of all jobs
+    and its seconds when each finding arrived."""
     done = sorted(done, key=lambda d: d.job)
     counts: Counter[str] = Counter()
     known_first: dict[str, Finding] = {}
@@ -425,6 +436,7 @@ def merge_results(
         noise=tuple(sorted({path for r in results for path in r.noise})),
         noise_sends=sum(r.noise_sends for r in results),
         coverage=_coverage(done),
+        discovery=discovery,
     )
 
 

@@ -118,6 +118,7 @@ class CampaignReport:
     coverage: OutcomeCoverage | None = None  # outcome pairs seen
     shard: str = ""  # `I/N` when the campaign ran one shard (`--shard`)
     jobs: int = 1  # processes that generated (`--jobs`)
+    discovery: tuple[tuple[str, int, float], ...] = ()  # per new class, as found: (digest, examples, seconds)
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -259,6 +260,9 @@ def campaign_json(report: CampaignReport) -> dict[str, JSON]:
         "stopped_by_time": report.stopped_by_time,
         "noise": list(report.noise),
         "coverage": _coverage_json(report.coverage, report.targets),
+        "discovery": [
+            {"signature": digest, "examples": n, "seconds": seconds} for digest, n, seconds in report.discovery
+        ],
         "classes": [
             {
                 **divergence_json(f.reproducer),

@@ -106,6 +106,9 @@ class _Live(Observer):
 @click.option("--report-md", type=click.Path(path_type=Path), default=None, help="Write a Markdown report here.")
 @click.option("--report-json", type=click.Path(path_type=Path), default=None, help="Write a JSON report here.")
 @click.option(
+    "--report-html", type=click.Path(path_type=Path), default=None, help="Write a self-contained HTML report here."
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
@@ -176,6 +179,7 @@ def fuzz(
     corpus: Path,
     report_md: Path | None,
     report_json: Path | None,
+    report_html: Path | None,
     workers: int | None,
     batch: int,
     timeout: float | None,
@@ -209,6 +213,7 @@ def fuzz(
             timeout=timeout or config.timeout,
             report_md=report_md,
             report_json=report_json,
+            report_html=report_html,
             restart=state.restart,
             learn_noise=not no_learn_noise,
             guide=not no_guide,

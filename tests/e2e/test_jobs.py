@@ -43,6 +43,8 @@ def test_two_jobs_find_classes_each_saved_once_in_one_report(
             str(report),
             "--report-md",
             str(reports / "report.md"),
+            "--report-html",
+            str(reports / "report.html"),
         ]
     )
     assert code == 1  # new classes
@@ -54,7 +56,11 @@ def test_two_jobs_find_classes_each_saved_once_in_one_report(
     assert all(len(paths) == 1 for paths in saved.values()), saved  # each class shrunk and saved once
     assert set(saved) == {c["signature"] for c in new}
     assert {Path(c["case"]) for c in new} == {paths[0] for paths in saved.values()}
-    assert sorted(p.name for p in reports.iterdir()) == ["report.json", "report.md"]
+    assert sorted(p.name for p in reports.iterdir()) == ["report.html", "report.json", "report.md"]
+    # One discovery point per new class, on the campaign's count: rising, and within the 400 examples.
+    points = [(d["signature"], d["examples"]) for d in written["discovery"]]
+    assert sorted(d for d, _ in points) == sorted(c["signature"] for c in new)
+    assert [n for _, n in points] == sorted(n for _, n in points) and all(0 <= n <= 400 for _, n in points)
     assert "400 in" in (reports / "report.md").read_text() and "2 jobs" in (reports / "report.md").read_text()
 
 

@@ -13,6 +13,7 @@ import pytest
 from fuzzer._classify import classify
 from fuzzer._compare import compare
 from fuzzer._config import Config
+from fuzzer._html import campaign_html
 from fuzzer._model import Case, Divergence, Finding, Target, WireRequest
 from fuzzer._replay import Judged, Verdict, judge
 from fuzzer._report import (
@@ -27,6 +28,7 @@ from fuzzer._report import (
 from fuzzer._send import Transport
 from fuzzer._store import DIVERGE, MATCH, Expectation, StoredCase, read_case
 
+from ..html_page import Page
 from .conftest import Run
 from .server import HOSTILE_BYTES, HOSTILE_TEXT, FaultServer
 
@@ -88,6 +90,16 @@ def check_markdown(text: str) -> int:
     assert fence is None, "a fence is never closed"
     assert opened == closed, f"{opened} <details> but {closed} </details>"
     return opened
+
+
+def check_html(text: str) -> Page:
+    """Every tag closes in order, nothing from a body became markup, and no control character is left raw."""
+    text.encode("utf-8")
+    assert not re.search(r"<script|<!\[CDATA|\]\]>|<!--|<details|<summary", text, re.IGNORECASE)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]", text), "a raw control character"
+    page = Page(text)
+    assert page.find("svg") and not page.find("script")
+    return page
 
 
 def check_junit(text: str) -> ElementTree.Element:
@@ -154,6 +166,15 @@ def test_campaign_markdown_stays_well_formed(fault: Fault, spec: str, tmp_path: 
 
 
 @pytest.mark.parametrize("spec", BODIES)
+def test_campaign_html_stays_well_formed(fault: Fault, spec: str, tmp_path: Path) -> None:
+    report = campaign_report(divergence_from(fault, spec))
+    page = check_html(campaign_html(report))
+    assert len(page.find("section", "class")) == 2  # the new class and the known one
+    assert "alert(1)" in page.root.all_text()  # the hostile text is on the page, as text
+    write_atomic(tmp_path / "report.html", campaign_html(report))
+
+
+@pytest.mark.parametrize("spec", BODIES)
 def test_replay_markdown_stays_well_formed(fault: Fault, spec: str, tmp_path: Path) -> None:
     divergence = divergence_from(fault, spec)
     text = replay_markdown(divergence.exchange.targets, judged_cases(divergence), "2026-01-01")
@@ -206,12 +227,16 @@ def test_campaign_against_a_hostile_server_writes_sound_reports_and_cases(
         "report.md",
         "--report-json",
         "report.json",
+        "--report-html",
+        "report.html",
     )
     assert "Traceback" not in run.err
     assert run.code == 1, run.err
     check_markdown((tmp_path / "report.md").read_text(encoding="utf-8"))
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["examples"] == 20 and report["classes"]
+    page = check_html((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert len(page.find("section", "class")) == len(report["classes"])
     saved = sorted((tmp_path / "corpus").rglob("*.json"))
     assert saved, "a reproducer must be saved"
     assert not [p for p in (tmp_path / "corpus").rglob("*") if p.name.startswith(".")]

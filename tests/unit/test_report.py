@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from xml.etree import ElementTree
 
 from fuzzer._model import Finding
@@ -147,3 +148,13 @@ def test_campaign_markdown_tallies_and_escapes_errors() -> None:
     assert "93 match · 7 diff (out of 100 examples) · 2 classes (1 new, 1 known) · 1 flaky · 1 errors" in text
     assert "- a \\| b" in text
     assert text.count("<details>") == text.count("</details>") == 3
+
+
+def test_campaign_json_lists_when_each_new_class_was_found() -> None:
+    report = replace(campaign(), discovery=(("a" * 12, 16, 0.4), ("b" * 12, 112, 1.9)))
+    record = campaign_json(report)
+    assert record["discovery"] == [
+        {"signature": "a" * 12, "examples": 16, "seconds": 0.4},
+        {"signature": "b" * 12, "examples": 112, "seconds": 1.9},
+    ]
+    assert campaign_json(campaign())["discovery"] == []
