@@ -6,7 +6,8 @@
 
 `differential_test` returns a `@given` test with no arguments left to fill. Each example is one case drawn from
 the campaign's strategy (`fuzzer._campaign.case_strategy`), sent to both targets (`fuzzer._send.Transport`),
-compared and classified as a campaign does (`fuzzer._judge`, with the config's policy):
+compared and classified as a campaign does (`fuzzer._judge`, with the config's policy and the pair's readings,
+`fuzzer._readings`; with `openapi` in the config, the cases are drawn for every operation of its document):
 
 - an agreement passes, and so does a divergence whose class the corpus knows (`fuzzer._migrate.known_signatures`);
 - a new class is sent once more; if the second answers show another signature, it is flaky (a Hypothesis event),
@@ -47,7 +48,7 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 
 from fuzzer import _store
-from fuzzer._campaign import case_strategy, stored_finding
+from fuzzer._campaign import case_strategy, contract_api, read_policy, stored_finding
 from fuzzer._compare import media_type
 from fuzzer._config import Config, check_loopback, load_config, parse_targets
 from fuzzer._errors import CaseFileError, ConfigError, CorpusError
@@ -62,7 +63,8 @@ from strategies._hypothesis_internals import final_replay, use_database_key
 TARGETS_VARIABLE = "PARITY_TARGETS"
 """The environment variable that names the two targets when `targets=` is not given: `NAME=URL NAME=URL`."""
 SHOWN_BODY = 200
-"""Bytes of a request body shown in a falsifying example (the whole body is in a saved case file)."""
+"""Characters of a request's path and bytes of its body shown in a falsifying example (a saved case file holds
+all of them)."""
 UNREACHABLE_FIX = (
     "start it, or give differential_test the targets that run (targets=, PARITY_TARGETS or the config's [targets])"
 )
@@ -148,9 +150,10 @@ class _Example:
 
     def __repr__(self) -> str:
         request = self.case.request
+        path = _cut(request.path)
         body = request.body[:SHOWN_BODY]
         more = f"… ({len(request.body)} bytes)" if len(request.body) > SHOWN_BODY else ""
-        return f"<{self.case.label!r}: {request.method} {request.path} {body!r}{more}>"
+        return f"<{self.case.label[:SHOWN_BODY]!r}: {request.method} {path} {body!r}{more}>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # Hypothesis's printer: this, not the draw
         printer.text(repr(self))
@@ -251,20 +254,23 @@ class _Property:
         config = request.config if isinstance(request.config, Config) else load_config(request.config)
         pair = resolve_targets(request.targets, config)
         check_loopback(pair, request.allow_remote)
-        known = _known(request.corpus, config)
+        stored = _stored(request.corpus)
         if request.save is not None:
             _store.check_writable(request.save)
-        strategy = case_strategy(config, request.modes, request.kinds)  # a bad kind or schema: now, not connected
+        api = contract_api(config)  # the config's OpenAPI document, as a campaign reads it
+        strategy = case_strategy(config, request.modes, request.kinds, api=api)  # a bad kind: now, not connected
         transport = Transport(
             pair, timeout=config.timeout, extra_headers=config.headers, keep_headers=config.policy.kept_headers
         )
         try:
             probe_health(transport, config.health, UNREACHABLE_FIX)  # a dead pair would "agree" on every case
+            policy = read_policy(transport, config, api)  # the pair's readings, measured as a campaign does
         except BaseException:
             transport.close()
             raise
         atexit.register(transport.close)
-        self._ready = _Ready(config, transport, Judge(config.policy), strategy, frozenset(known))
+        known = known_signatures(stored, policy)
+        self._ready = _Ready(config, transport, Judge(policy), strategy, frozenset(known))
         return self._ready
 
     # ------------------------------------------------------------ one example
@@ -312,7 +318,8 @@ class _Property:
                     "answering altogether, an earlier case may have killed it (parity-fuzz fuzz finds that case)"
                 )
         request = exchange.case.request
-        lines.append(f"  case: {exchange.case.label} ({request.method} {request.path}, {len(request.body)} bytes)")
+        where = f"{request.method} {_cut(request.path)}, {len(request.body)} bytes"
+        lines.append(f"  case: {exchange.case.label} ({where})")
         corpus = self.request.corpus[0] if self.request.corpus else Path("corpus")
         if isinstance(saved, Path):
             lines.append(
@@ -328,6 +335,10 @@ class _Property:
             f"`parity-fuzz fuzz --corpus {corpus} {flags}`, which saves each new class to {corpus / 'found'}/"
         )
         return "\n".join(lines)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_BODY else f"{text[:SHOWN_BODY]}…"
 
 
 def _learn_noise(judge: Judge, first: Exchange, again: Exchange) -> bool:
@@ -368,9 +379,9 @@ def resolve_targets(targets: TargetSpec | None, config: Config) -> tuple[Target,
     )
 
 
-def _known(corpus: tuple[Path, ...], config: Config) -> dict[str, _store.StoredCase]:
-    """The classes the corpus knows; CorpusError for a path that does not exist or a case file that is unreadable
-    (a class it holds would fail as new)."""
+def _stored(corpus: tuple[Path, ...]) -> list[_store.StoredCase]:
+    """The corpus's cases; CorpusError for a path that does not exist or a case file that is unreadable (a class
+    it holds would fail as new)."""
     for path in corpus:
         if not path.exists():
             raise CorpusError(
@@ -381,4 +392,4 @@ def _known(corpus: tuple[Path, ...], config: Config) -> dict[str, _store.StoredC
         first: CaseFileError = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise CorpusError(f"{first}{more}; fix or remove it (parity-fuzz corpus check lists every problem)")
-    return known_signatures(stored, config.policy)
+    return stored

@@ -12,13 +12,15 @@ import re
 import shutil
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import seed
 
 from fuzzer import Config, NewDivergence, Target, differential_test
 
 from ..faults.server import Answer, Received, serve
-from .conftest import CANONICAL, Pair
+from .conftest import CANONICAL, ROOT, Pair
 
 pytestmark = pytest.mark.e2e
 
@@ -182,3 +184,16 @@ def test_an_answer_that_changes_when_sent_again_is_not_a_failure(reference_pair:
         test = differential_test(targets=[go, Target("flaky", proxy.url)], corpus=(), modes=["valid"], max_examples=40)
         test()
         assert next(counter) > 40  # the proxy answered every example, some of them twice
+
+
+def test_with_an_openapi_document_every_operation_is_fuzzed(reference_pair: Pair, tmp_path: Path) -> None:
+    """The config's `openapi` gives the cases, as it does for a campaign: classes show on the resource routes."""
+    config = tmp_path / "parity.toml"
+    config.write_text(f'openapi = "{ROOT / "targets" / "openapi.yaml"}"\n', encoding="utf-8")
+    test = seed(3)(differential_test(config=config, corpus=(), targets=list(reference_pair), max_examples=150))
+    with pytest.raises(BaseException) as caught:  # an ExceptionGroup of classes, or one class alone
+        test()
+    failures = list(getattr(caught.value, "exceptions", [caught.value]))
+    assert all(isinstance(failure, NewDivergence) for failure in failures), failures
+    operations = {failure.divergence.signature.operation for failure in failures if failure.divergence}
+    assert operations - {"POST /v1/validate"}, operations
