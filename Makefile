@@ -80,6 +80,7 @@ bench: build
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/openapi_load.py
+	$(BIN)/python bench/property.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST) .parity $(RUST)/target $(GOSRC)/bin

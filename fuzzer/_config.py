@@ -137,6 +137,7 @@ class Config:
     contract: str = "bundled"  # the contract plug-in (`strategies._contract`): formats and fix-ups
     openapi: Path | None = None  # an OpenAPI document: its operations are fuzzed instead of `endpoint` and `kinds`
     source: str = "defaults"
+    targets_set: bool = False  # the file has a `[targets]` table (`targets` is the default pair otherwise)
 
     def is_secret(self, header: str) -> bool:
         return header.lower() in self.secret_headers
@@ -223,6 +224,7 @@ def _build(table: dict[str, Any], path: Path) -> Config:
         openapi=_openapi(table["openapi"], base, path) if "openapi" in table else None,
         contract=_contract(table["contract"], path) if "contract" in table else defaults.contract,
         source=str(path),
+        targets_set="targets" in table,
     )
 
 

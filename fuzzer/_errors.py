@@ -9,6 +9,9 @@
     └── CorpusError                  the corpus cannot be read or written                   (exit 2)
         └── CaseFileError            one case file is unreadable or not in the case format
 
+    NewDivergence (AssertionError)   not an error but a test failure: a differential test
+    └── Divergence_<digest>          (fuzzer._property) met a class its corpus does not know; one type per class
+
 Foreign errors (OSError, httpx, json, tomllib) are translated where they happen and raised `from` the original.
 """
 
@@ -59,11 +62,10 @@ class TargetError(ParityError):
 
 
 class TargetUnreachable(TargetError):
-    def __init__(self, name: str, url: str, cause: str) -> None:
-        super().__init__(
-            f"target {name} at {url} is unreachable ({cause}); start it, or pass --reference to start "
-            "the bundled runtimes"
-        )
+    def __init__(
+        self, name: str, url: str, cause: str, fix: str = "start it, or pass --reference to start the bundled runtimes"
+    ) -> None:
+        super().__init__(f"target {name} at {url} is unreachable ({cause}); {fix}")
         self.name = name
         self.url = url
 

@@ -429,9 +429,13 @@ def _chunks(cases: Sequence[Case], size: int) -> Iterator[Sequence[Case]]:
         yield cases[start : start + size]
 
 
-def probe_health(transport: Transport, health: str) -> None:
-    """Both targets must answer something at start; otherwise exit 2 naming the runtime and the cause."""
+def probe_health(transport: Transport, health: str, fix: str | None = None) -> None:
+    """Both targets must answer something at start; otherwise exit 2 naming the runtime and the cause (and `fix`,
+    what to do, when the caller's way of naming targets is not the command line's)."""
     for index, target in enumerate(transport.targets):
         answer = transport.get(index, health)
         if answer.outcome is not Outcome.OK:
-            raise TargetUnreachable(target.name, target.url, answer.detail or answer.outcome.value)
+            cause = answer.detail or answer.outcome.value
+            if fix is None:
+                raise TargetUnreachable(target.name, target.url, cause)
+            raise TargetUnreachable(target.name, target.url, cause, fix)

@@ -36,6 +36,9 @@ One keep-alive `Transport` serves the whole session. It is opened, and with `--p
 runtimes are built and started, when the first item runs — `--co` never reaches a runtime — and everything is
 closed and stopped at the end of the session. Relative paths and the default config (`parity.toml`, then
 `[tool.parity-fuzz]` in `pyproject.toml`) are read from the folder pytest was started in, as the CLI does.
+
+The plugin also serves the tests `fuzzer.differential_test` makes, with or without `--parity-corpus`: one that
+cannot start (a ParityError before its first example) is reported as its error's one line.
 """
 
 from __future__ import annotations
@@ -325,6 +328,28 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"parity case {self.name}"
+
+
+# ---------------------------------------------------------------- differential tests
+
+
+DIFFERENTIAL_MARK = "_parity_differential"
+"""The attribute `fuzzer.differential_test` sets on the tests it makes (`fuzzer._property.MARK`)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A differential test that could not start (a bad config, an unreadable corpus, a target that does not
+    answer) fails with its error's one line, not with a traceback through Hypothesis."""
+    report = yield
+    if call.excinfo is not None and getattr(getattr(item, "obj", None), DIFFERENTIAL_MARK, False):
+        from fuzzer._errors import ParityError
+
+        if isinstance(call.excinfo.value, ParityError):
+            report.longrepr = f"parity-fuzz: {call.excinfo.value}"
+    return report
 
 
 # ---------------------------------------------------------------- failure text

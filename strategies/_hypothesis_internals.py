@@ -22,6 +22,11 @@ What the engine (fuzzer/_engine.py) uses:
 - the attributes `_hypothesis_internal_use_seed` (what `@seed` sets, without the `database=None` `@seed` also
   implies) and `_hypothesis_internal_database_key` (the key under which the test's examples are stored), both read
   by `hypothesis.core` when the test runs (`use_seed`, `use_database_key`).
+
+What the differential test (fuzzer/_property.py) uses:
+
+- `current_build_context().is_final`: True while Hypothesis replays a minimal failing example for the last time,
+  the run it reports (`final_replay`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
+from hypothesis.control import current_build_context
 from hypothesis.database import ExampleDatabase, InMemoryExampleDatabase, choices_to_bytes
+from hypothesis.errors import InvalidArgument
 from hypothesis.internal.conjecture.choice import ChoiceT
 from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis.internal.conjecture.utils import calc_label_from_name
@@ -43,6 +50,7 @@ __all__ = [
     "choices_since",
     "choices_to_bytes",
     "draw_tape",
+    "final_replay",
     "replay_choices",
     "save_example",
     "span_label",
@@ -108,3 +116,12 @@ def use_seed(test: Callable[..., Any], seed: int) -> None:
 def use_database_key(test: Callable[..., Any], key: bytes) -> None:
     """Store a `@given` test's examples under `key` (by default Hypothesis derives it from the test's source)."""
     test._hypothesis_internal_database_key = key  # type: ignore[attr-defined]
+
+
+def final_replay() -> bool:
+    """True while Hypothesis replays a minimal failing example for the last time, before it reports it (False
+    outside a test, and in every other call: generating, shrinking, `fuzz_one_input`)."""
+    try:
+        return current_build_context().is_final
+    except InvalidArgument:  # no test is running
+        return False

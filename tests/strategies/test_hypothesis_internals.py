@@ -25,6 +25,7 @@ from strategies._hypothesis_internals import (
     choices_since,
     choices_to_bytes,
     draw_tape,
+    final_replay,
     replay_choices,
     save_example,
     span_label,
@@ -171,6 +172,22 @@ def test_use_seed_makes_generation_repeatable_and_keeps_the_database() -> None:
 
     assert run(1) == run(1)
     assert run(1) != run(2)
+
+
+def test_final_replay_is_true_only_in_the_last_run_of_a_failing_example() -> None:
+    seen: list[tuple[int, bool]] = []
+
+    @settings(QUIET, max_examples=50, report_multiple_bugs=False)
+    @given(st.integers(0, 100))
+    def probe(value: int) -> None:
+        seen.append((value, final_replay()))
+        assert value < 10
+
+    assert final_replay() is False  # outside any test
+    with pytest.raises(AssertionError):
+        probe()
+    finals = [value for value, final in seen if final]
+    assert finals == [10] and seen[-1] == (10, True)  # the minimal example, replayed once, last
 
 
 def test_st_data_and_the_tape_work_together() -> None:

@@ -28,6 +28,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     config = load_config(root=tmp_path)
     assert config == Config()
     assert config.source == "defaults"
+    assert config.targets_set is False  # the default pair, not one the user named
     assert config.targets == (Target("rust", "http://127.0.0.1:3100"), Target("go", "http://127.0.0.1:4110"))
     assert config.policy.ignore == ("/elapsed_ms",)
     assert [(r.adapter.name, r.path) for r in config.policy.adapters] == [("serde-enum", "/error")]
@@ -84,6 +85,7 @@ def test_parity_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(root=tmp_path)
     assert config.source == str(path)
     assert config.targets == (Target("old", "http://127.0.0.1:8000"), Target("new", "https://new.example:8443"))
+    assert config.targets_set is True
     assert (config.endpoint, config.timeout, config.workers) == ("/v2/check", 1.5, 3)
     assert config.policy.ignore == ("/elapsed_ms", "/trace/*")
     assert config.policy.key_paths == ("/error/code",)
