@@ -30,6 +30,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fuzzer._model import JSON, Case, WireRequest
+from strategies._cases import MODES  # in shrinking order, as for the envelope's cases
 from strategies._contract import NONE, Contract
 from strategies._nearmiss import SiteGrammars, _walk
 from strategies._schema import Draw, Formats, Plan, _Const, _Leaf, any_json
@@ -48,8 +49,6 @@ from strategies.openapi._serialize import (
 )
 from strategies.openapi._values import alternatives, value_plan
 
-MODES = ("valid", "mutated", "adversarial")
-"""In shrinking order, as for the envelope's cases."""
 BOUNDARY = "parity-fuzz-boundary"
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
