@@ -11,6 +11,8 @@ One-step simplifications (`simplifications`, the definition of 1-minimal), each 
   `NaN` counts when it is numeric). The root counts as well;
 - any other body: remove its first half or its second half and, up to `BYTE_STEPS_UP_TO` (256) bytes, any one
   byte (every byte of a 2 MiB body would be two million candidates);
+- drop one empty path segment (a `//` or a trailing `/`; named segments choose the route and stay), drop the
+  query, or drop one of its `&`-separated pairs;
 - drop one header.
 
 A body is exactly a tree when its value, parsed and written back exactly (`fuzzer/_body.py`), gives the body back.
@@ -29,7 +31,8 @@ The reducer, cheap big wins first:
    each end (a cut that doubles while kept, then halves), then chunks ddmin-style, quarters, eighths ... single
    items, each round over at most `SWEEP_CHUNKS` chunks and only while the budget leaves room for the last pass.
    A number goes to 0; an integer is then halved toward 0 while kept.
-3. Byte pass (a body that is not exactly a tree), then header pass: the same sequence reduction.
+3. Byte pass (a body that is not exactly a tree), then the query's pairs, then the headers: the same sequence
+   reduction.
 4. Last pass: every one-step simplification of the current request is judged; a kept one is accepted and the pass
    goes on from its position; a pass that accepted any starts over, until one keeps none: `minimal=True`.
 
@@ -179,8 +182,35 @@ def _steps(request: WireRequest, parsed: Parsed | None) -> Iterator[Callable[[],
             cuts += [(i, i + 1) for i in range(len(body))]
         for lo, hi in cuts:
             yield lambda lo=lo, hi=hi: _with_body(request, body[:lo] + body[hi:])
+    yield from _target_steps(request)
     for index in range(len(request.headers)):
         yield lambda index=index: replace(request, headers=request.headers[:index] + request.headers[index + 1 :])
+
+
+def _query(request: WireRequest) -> tuple[str, tuple[str, ...] | None]:
+    """The request target's path and its query's `&`-separated pairs as written (None: no `?` at all)."""
+    path, mark, query = request.path.partition("?")
+    return path, tuple(query.split("&")) if mark else None
+
+
+def _with_query(request: WireRequest, pairs: Sequence[str] | None) -> WireRequest:
+    path, _ = _query(request)
+    return replace(request, path=path if not pairs else f"{path}?{'&'.join(pairs)}")
+
+
+def _target_steps(request: WireRequest) -> Iterator[Callable[[], WireRequest | None]]:
+    """The request target's one-step simplifications: drop one empty path segment (`//`, a trailing `/`), drop
+    the query, drop one of its pairs. Segments with a name are left alone: they choose the route."""
+    path, pairs = _query(request)
+    segments = path.split("/")
+    for index in range(1, len(segments)):
+        shorter = "/".join(segments[:index] + segments[index + 1 :])
+        if segments[index] == "" and shorter.startswith("/"):
+            yield lambda shorter=shorter: replace(request, path=request.path.replace(path, shorter, 1))
+    if pairs is not None:
+        yield lambda: _with_query(request, None)
+        for index in range(len(pairs)):
+            yield lambda index=index: _with_query(request, pairs[:index] + pairs[index + 1 :])
 
 
 def _tree_edits(root: JSON) -> Iterator[tuple[tuple[Any, ...], Callable[[JSON], JSON]]]:
@@ -320,7 +350,8 @@ class _Reducer:
     # ------------------------------------------------------------ passes
 
     def run(self) -> None:
-        """The reduction passes, cheap big wins first: the body (as a tree when it is one), then the headers."""
+        """The reduction passes, cheap big wins first: the body (as a tree when it is one), the query's pairs,
+        then the headers."""
         parsed = self.parsed()
         if parsed is not None and not parsed.exact:
             self.first([_with_body(self.current, parsed.encode(parsed.value))])
@@ -329,6 +360,8 @@ class _Reducer:
             self.tree()
         if (parsed := self.parsed()) is None or not parsed.exact:
             self.sequence(lambda: self.current.body, lambda body: _with_body(self.current, body))
+        if _query(self.current)[1] is not None:
+            self.sequence(lambda: _query(self.current)[1] or (), lambda pairs: _with_query(self.current, pairs))
         self.sequence(lambda: self.current.headers, lambda headers: replace(self.current, headers=headers))
 
     def verify(self) -> bool:

@@ -534,3 +534,33 @@ def test_duplicate_keys_and_raw_bytes_reduce_as_trees_to_one_minimal(body: bytes
     assert one_minimal(result, keeps)
     assert all(wire(c.body) is not NOT_JSON for call in judge.calls for c in call), "reduced as a tree"
     assert result.sends <= 200
+
+
+# ---------------------------------------------------------------- the request target
+
+
+def get(path: str) -> WireRequest:
+    return WireRequest("GET", path, (), b"")
+
+
+def test_query_pairs_the_class_does_not_need_go() -> None:
+    original = get("/v1/workers?city=Akron&role=a&role=b&limit=1;x=1&offset=0")
+    result, _ = reduced(original, lambda candidate: "limit=1;x=1" in candidate.path)
+    assert result.request.path == "/v1/workers?limit=1;x=1"
+    assert result.minimal
+
+
+def test_a_query_the_class_does_not_need_goes_whole() -> None:
+    result, _ = reduced(get("/v1/workers?city=Akron&limit=2"), lambda candidate: candidate.path.startswith("/v1/"))
+    assert result.request.path == "/v1/workers"
+
+
+def test_stacked_slashes_collapse_to_the_one_the_class_needs() -> None:
+    result, _ = reduced(get("/v1/workers//?limit=1"), lambda candidate: candidate.path.split("?")[0].endswith("/"))
+    assert result.request.path == "/v1/workers/"
+    assert result.minimal
+
+
+def test_named_segments_are_never_dropped() -> None:
+    steps = {candidate.path for candidate in simplifications(get("/v1/workers/W-1/"))}
+    assert steps == {"/v1/workers/W-1"}
