@@ -412,21 +412,21 @@ def _contract(value: Any, path: Path) -> str:
 
 
 def _openapi(value: Any, base: Path, path: Path) -> Path:
-    if not isinstance(value, str) or not value:
-        _fail(path, "openapi", value, "is not a file name", 'write e.g. openapi = "openapi.yaml"')
-    document = base / value
-    if not document.is_file():
-        _fail(path, "openapi", value, f"names no file ({document})", "fix the path; it is relative to the config file")
-    return document
+    return _file(value, base, path, "openapi", "openapi.yaml")
 
 
 def _roster(value: Any, base: Path, path: Path) -> Path:
+    return _file(value, base, path, "roster", "targets/roster.json")
+
+
+def _file(value: Any, base: Path, path: Path, key: str, example: str) -> Path:
+    """The existing file a key names, relative to the config file."""
     if not isinstance(value, str) or not value:
-        _fail(path, "roster", value, "is not a file name", 'write e.g. roster = "targets/roster.json"')
-    roster = base / value
-    if not roster.is_file():
-        _fail(path, "roster", value, f"names no file ({roster})", "fix the path; it is relative to the config file")
-    return roster
+        _fail(path, key, value, "is not a file name", f'write e.g. {key} = "{example}"')
+    named = base / value
+    if not named.is_file():
+        _fail(path, key, value, f"names no file ({named})", "fix the path; it is relative to the config file")
+    return named
 
 
 def _headers(table: Any, path: Path) -> tuple[tuple[tuple[str, str], ...], set[str]]:

@@ -29,6 +29,7 @@ from dataclasses import replace
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._model import Case, Outcome
 from fuzzer._send import Transport
+from strategies import encode_json
 
 PROBES = 4
 """Requests the probe sends twice (as they are, and with swapped key case)."""
@@ -54,8 +55,9 @@ def swapped_key_case(case: Case) -> Case | None:
     swapped = {_swap_first(key): item for key, item in value.items()}
     if swapped == value:
         return None
-    body = json.dumps(swapped, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return replace(case, request=replace(case.request, body=body), label=f"{case.label} (key case swapped)")
+    return replace(
+        case, request=replace(case.request, body=encode_json(swapped)), label=f"{case.label} (key case swapped)"
+    )
 
 
 def measure(transport: Transport, cases: Sequence[Case], policy: ComparePolicy) -> ComparePolicy:

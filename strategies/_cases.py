@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def cases(space: CaseSpace, modes: Sequence[str] = MODES, pool: Pool | None = No
     if not modes:
         raise ValueError(f"modes is empty; give at least one of {', '.join(MODES)}")
     _check_space(space)
+    space = replace(space, contract=space.knowledge())  # a plug-in named by name is loaded once, here
     formats = space.knowledge().formats
     builders = {"valid": valid_cases, "mutated": mutated_cases, "adversarial": adversarial_cases}
     # One choice picks the mode and the kind together (mode first, then kind, in shrinking order): every choice
