@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 )
@@ -20,15 +18,8 @@ type clientFillResponse struct {
 // client id is the context's client_id, replacing any sent.
 func (s *server) handleClientFills(w http.ResponseWriter, r *http.Request) {
 	clientID := r.PathValue("client_id")
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	var body any
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "invalid request body: "+err.Error(), http.StatusBadRequest)
+	if !decodeBody(w, r, &body) {
 		return
 	}
 	artifact, ok := body.(map[string]any)

@@ -31,6 +31,11 @@ impl<'a> Operation<'a> {
 
 /// One or more ASCII digits, value in `1..=MAX_COUNT`; leading zeros allowed.
 fn parse_count(digits: &str) -> Option<u64> {
+    parse_digits(digits).filter(|value| *value >= 1)
+}
+
+/// One or more ASCII digits, value in `0..=MAX_COUNT`; leading zeros allowed.
+pub fn parse_digits(digits: &str) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
@@ -44,7 +49,7 @@ fn parse_count(digits: &str) -> Option<u64> {
             return None;
         }
     }
-    (value >= 1).then_some(value)
+    Some(value)
 }
 
 #[cfg(test)]

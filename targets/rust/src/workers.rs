@@ -8,7 +8,7 @@ use axum_extra::extract::Query;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ValidationError};
-use crate::operation::MAX_COUNT;
+use crate::operation::parse_digits;
 use crate::roster::{Roster, Worker};
 
 /// Page size when `limit` is absent.
@@ -80,24 +80,6 @@ impl Filter {
         self.city.as_ref().is_none_or(|city| worker.city == *city)
             && (self.roles.is_empty() || self.roles.contains(&worker.role))
     }
-}
-
-/// One or more ASCII digits, value in `0..=MAX_COUNT`; leading zeros allowed.
-fn parse_digits(digits: &str) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for byte in digits.bytes() {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + u64::from(byte - b'0');
-        if value > MAX_COUNT {
-            return None;
-        }
-    }
-    Some(value)
 }
 
 /// A page of the workers that match a filter, in roster order.
