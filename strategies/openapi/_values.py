@@ -52,7 +52,6 @@ from strategies._schema import (
     _identity,
     _Leaf,
 )
-from strategies._source import sample_cases
 
 ALTERNATIVES = 64
 """Most alternatives a schema's combinators are flattened into (the first ones, in document order)."""
@@ -265,7 +264,23 @@ FRESH = 8
 
 
 def _pool(strategy: st.SearchStrategy[str]) -> tuple[str, ...]:
-    drawn = set(sample_cases(strategy, POOL * 2))
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    drawn: set[str] = set()
+
+    @settings(
+        max_examples=POOL * 2,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(text: str) -> None:
+        drawn.add(text)
+
+    collect()
     return tuple(sorted(drawn, key=lambda text: (len(text), text))[:POOL])
 
 
