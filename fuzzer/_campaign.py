@@ -284,7 +284,7 @@ def engine_for(
         observer,
         health=plan.config.health,
         restart=plan.restart,
-        noise=NoiseProbe() if plan.learn_noise and plan.config.learn_noise else None,
+        noise=NoiseProbe(policy.ignore) if plan.learn_noise and plan.config.learn_noise else None,
         guide=guide,
         stop=plan.stop,
         claim=claim,

@@ -7,15 +7,16 @@ itself: a path whose value differs between two answers of one runtime to one req
 from then on (on both sides). The sample is kept, so a value that changes slowly (a timestamp in seconds) is
 caught by a later probe even when the first two answers came within the same second.
 
-Paths are patterns (array indexes as `*`), as the `ignore` list takes them. Text answers are left alone:
-templates already drop the numbers in them.
+Paths are patterns (array indexes as `*`), as the `ignore` list takes them. Paths the `ignore` list already
+removes are not learned again (a configured `/elapsed_ms` that ticks under load is not news). Text answers are
+left alone: templates already drop the numbers in them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fuzzer._compare import NOT_JSON, diff_json, lift_body
+from fuzzer._compare import NOT_JSON, diff_json, lift_body, remove_paths
 from fuzzer._model import Case, DiffKind, Exchange, Outcome, Response
 
 SAMPLE = 16
@@ -24,20 +25,24 @@ INTERVAL = 1000
 """Examples between two probes of the sample."""
 
 
-def noisy_paths(first: Response, second: Response) -> set[str]:
-    """The patterns at which two answers of one runtime to one request differ (empty unless both are JSON)."""
+def noisy_paths(first: Response, second: Response, ignore: tuple[str, ...] = ()) -> set[str]:
+    """The patterns at which two answers of one runtime to one request differ, outside the paths `ignore`
+    removes (empty unless both are JSON)."""
     if first.outcome is not Outcome.OK or second.outcome is not Outcome.OK or first.status != second.status:
         return set()
     one, two = lift_body(first), lift_body(second)
     if one is NOT_JSON or two is NOT_JSON:
         return set()
+    if ignore:
+        one, two = remove_paths(one, ignore, in_place=True), remove_paths(two, ignore, in_place=True)
     return {d.pattern or "/" for d in diff_json(one, two) if d.kind is not DiffKind.SHAPE}
 
 
 @dataclass
 class NoiseProbe:
-    """The sample, each case's first answers, and the noise learned so far."""
+    """The sample, each case's first answers, and the noise learned so far (beyond the configured `ignore`)."""
 
+    ignore: tuple[str, ...] = ()
     interval: int = INTERVAL
     sample: list[tuple[Case, tuple[Response, Response]]] = field(default_factory=list)
     learned: set[str] = field(default_factory=set)
@@ -75,7 +80,7 @@ class NoiseProbe:
         found: set[str] = set()
         for answers, exchange in zip(before, again, strict=True):
             for side in (0, 1):
-                found |= noisy_paths(answers[side], exchange.responses[side])
+                found |= noisy_paths(answers[side], exchange.responses[side], self.ignore)
         new = found - self.learned
         self.learned |= new
         return new
