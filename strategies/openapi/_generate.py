@@ -37,6 +37,7 @@ from strategies._schema import Draw, Formats, Plan, _Const, _Leaf, any_json
 from strategies._source import Drawn
 from strategies._wire import encode_json
 from strategies.openapi._records import Api, Body, Operation, Parameter
+from strategies.openapi._routes import TEMPLATE, Router, full_template
 from strategies.openapi._serialize import (
     cookie_header,
     cookie_pairs,
@@ -50,7 +51,6 @@ from strategies.openapi._serialize import (
 from strategies.openapi._values import alternatives, value_plan
 
 BOUNDARY = "parity-fuzz-boundary"
-_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +115,20 @@ class Draft:
 class OperationPlan:
     """Everything drawn for one operation, compiled once (see the module docstring)."""
 
-    def __init__(self, operation: Operation, base_path: str | None = None, contract: Contract = NONE) -> None:
+    def __init__(
+        self,
+        operation: Operation,
+        base_path: str | None = None,
+        contract: Contract = NONE,
+        router: Router | None = None,
+    ) -> None:
         self.operation = operation
+        self.router = router
         self.fix_up = contract.fix_ups.get(operation.key) or contract.fix_ups.get(
             f"{operation.method} {operation.path}"
         )
         self.name = f"{operation.method} {operation.path}"
-        prefix = operation.servers[0].path if base_path is None and operation.servers else (base_path or "")
-        self.pieces = _TEMPLATE.split(prefix.rstrip("/") + operation.path)
+        self.pieces = TEMPLATE.split(full_template(operation, base_path))
         self.parameters = tuple(
             ParameterPlan(parameter, _parameter_plan(parameter, contract.formats)) for parameter in operation.parameters
         )
@@ -183,17 +189,24 @@ class OperationPlan:
         return WireRequest(self.operation.method, path, tuple(headers), body)
 
     def case(self, draft: Draft, mode: str, label: str) -> Case:
+        """The case of `draft`, for the operation its path reaches (`_routes.py`): this one, or another one of
+        the document that a changed path matches (then the label says so)."""
         context = {location: {} for location in ("path", "query", "header", "cookie")}
         for (location, name), value in draft.values.items():
             context[location][name] = value
+        request = self.request(draft)
+        kind, name = self.operation.key, self.name
+        reached = self.router.route(request.method, request.path) if self.router is not None else None
+        if reached is not None and reached.name != name:
+            kind, name, label = reached.key, reached.name, f"{label} (a path of {reached.key})"
         return Case(
-            kind=self.operation.key,
-            request=self.request(draft),
+            kind=kind,
+            request=request,
             mode=mode,
             label=label,
             artifact=draft.value if draft.body is not None else None,
             context=context,
-            operation=self.name,
+            operation=name,
         )
 
     def valid_label(self, draft: Draft) -> str:
@@ -290,7 +303,9 @@ def compile_operations(
     base_path: str | None = None,
     contract: Contract = NONE,
 ) -> tuple[OperationPlan, ...]:
-    """The plans of `operations` (all of `api`'s by default)."""
+    """The plans of `operations` (all of `api`'s by default); each case names the operation of `api` that its
+    path reaches."""
+    router = Router(api.operations, base_path)
     if operations is None:
         operations = api.operations
     if isinstance(operations, str):
@@ -303,7 +318,7 @@ def compile_operations(
             except KeyError:
                 keys = ", ".join(operation.key for operation in api.operations[:10])
                 raise ValueError(f"no operation {item!r} in {api.source.name}; operations include {keys}") from None
-        found.append(OperationPlan(item, base_path, contract))
+        found.append(OperationPlan(item, base_path, contract, router))
     if not found:
         raise ValueError("no operation to generate requests for; select at least one")
     return tuple(found)
