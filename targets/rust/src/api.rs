@@ -59,28 +59,37 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
     }
 }
 
-/// The answer to a validation request: 200 when valid, 422 otherwise.
+/// The answer to a validation: 200 when valid, 422 otherwise. `subject`
+/// says what was validated (`{"kind": …}`, `{"client_id": …}`), between
+/// `valid` and `error`.
 #[derive(Debug, Serialize)]
-pub struct Outcome {
+pub struct Outcome<S> {
     pub valid: bool,
-    pub kind: Kind,
+    #[serde(flatten)]
+    pub subject: S,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ValidationError>,
     pub elapsed_ms: u64,
 }
 
-impl Outcome {
-    pub fn new(kind: Kind, result: Result<(), ValidationError>, elapsed: Duration) -> Self {
+/// What `/v1/validate` validated: an artifact of a kind.
+#[derive(Debug, Serialize)]
+pub struct OfKind {
+    pub kind: Kind,
+}
+
+impl<S> Outcome<S> {
+    pub fn new(subject: S, result: Result<(), ValidationError>, elapsed: Duration) -> Self {
         Self {
             valid: result.is_ok(),
-            kind,
+            subject,
             error: result.err(),
             elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }
 
-impl IntoResponse for Outcome {
+impl<S: Serialize> IntoResponse for Outcome<S> {
     fn into_response(self) -> Response {
         let status = if self.valid {
             StatusCode::OK
@@ -98,7 +107,7 @@ pub async fn health() -> &'static str {
 pub async fn validate(
     State(roster): State<Arc<Roster>>,
     Json(ObjectOnly(request)): Json<ObjectOnly<ValidateRequest>>,
-) -> Outcome {
+) -> Outcome<OfKind> {
     let started = Instant::now();
     let result = validate::validate(
         request.kind,
@@ -106,5 +115,5 @@ pub async fn validate(
         request.context.as_ref(),
         &roster,
     );
-    Outcome::new(request.kind, result, started.elapsed())
+    Outcome::new(OfKind { kind: request.kind }, result, started.elapsed())
 }

@@ -1,36 +1,14 @@
 //! End-to-end tests through the router, without a socket.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use validatord_rs::{Roster, app};
-
-fn roster() -> Arc<Roster> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../roster.json");
-    Arc::new(Roster::load(&path).expect("shared roster loads"))
-}
 
 async fn send(request: Request<Body>) -> (StatusCode, Option<String>, String) {
-    let response = app(roster()).oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let body = String::from_utf8(bytes.to_vec()).expect("utf-8 body");
-    (status, content_type, body)
+    let answer = common::send(request).await;
+    (answer.status, answer.content_type, answer.body)
 }
 
 async fn post_raw(content_type: Option<&str>, body: &str) -> (StatusCode, Option<String>, String) {

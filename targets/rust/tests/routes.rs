@@ -1,60 +1,13 @@
 //! The resource routes through the router, without a socket:
 //! `GET /v1/workers/{id}`, `GET /v1/workers` and `POST /v1/clients/{client_id}/fills`.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use validatord_rs::{Roster, app};
 
-fn roster() -> Arc<Roster> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../roster.json");
-    Arc::new(Roster::load(&path).expect("shared roster loads"))
-}
-
-struct Answer {
-    status: StatusCode,
-    content_type: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        assert_eq!(
-            self.content_type.as_deref(),
-            Some("application/json"),
-            "{}",
-            self.body
-        );
-        serde_json::from_str(&self.body).expect("JSON answer")
-    }
-}
-
-async fn send(request: Request<Body>) -> Answer {
-    let response = app(roster()).oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let body = String::from_utf8(bytes.to_vec()).expect("utf-8 body");
-    Answer {
-        status,
-        content_type,
-        body,
-    }
-}
+use common::{Answer, send};
 
 async fn get(uri: &str) -> Answer {
     send(Request::get(uri).body(Body::empty()).expect("request")).await
