@@ -62,7 +62,10 @@ def mutated_case(draw: Draw, plan: OperationPlan) -> Case:
             labels.append(label)
     if not labels:  # every drawn mutation found nothing to change: the path's, which always applies
         labels.append(_path(draw, plan, draft) or "path: trailing slash")
-    return plan.case(draft, "mutated", f"mutated {plan.operation.key}: {'; '.join(labels)}")
+    counted = (
+        f"{label} ×{labels.count(label)}" if labels.count(label) > 1 else label for label in dict.fromkeys(labels)
+    )
+    return plan.case(draft, "mutated", f"mutated {plan.operation.key}: {'; '.join(counted)}")
 
 
 def _parts(plan: OperationPlan) -> tuple[Edit, ...]:
