@@ -41,10 +41,9 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.reporting import with_reporter
 
 from fuzzer._arbiter import Arbiter
-from fuzzer._classify import signature_of
-from fuzzer._compare import ComparePolicy, crashed
+from fuzzer._compare import ComparePolicy
 from fuzzer._errors import ParityError
-from fuzzer._forensics import Forensics, RuntimeDied
+from fuzzer._forensics import Forensics, RuntimeDied, crash_finding
 from fuzzer._guide import Guide, OutcomeCoverage
 from fuzzer._judge import Judge
 from fuzzer._ledger import Ledger
@@ -235,6 +234,7 @@ class Engine:
         self.shrink_calls = 0
         self.runs = 0
         self.crashed: str | None = None
+        self.death: RuntimeDied | None = None  # how the runtime that ended the campaign died
         self.discovery: list[tuple[int, float]] = []  # (examples, seconds) at each new class recorded
         self._started = time.monotonic()
         self._deadline: float | None = None
@@ -489,15 +489,14 @@ class Engine:
             f"{target.name} at {target.url} stopped answering after {self.examples} examples ({death.detail})"
         )
         self.observer.stage(self.crashed)
+        self.death = death
         culprit, confirmations = death.exchange, 0
         try:
             culprit, confirmations = self.forensics.culprit(death)
         except ParityError as err:
             self.ledger.note_error(f"restarting {target.name} to confirm the crash failed: {err}")
-        comparison = crashed(culprit, self.judge.policy)
-        divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
-        self.ledger.tally(divergence)
-        finding = Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)
+        finding = crash_finding(culprit, confirmations, self.judge.policy)
+        self.ledger.tally(finding.reproducer)
         self._discovered(finding.signature)
         self.ledger.record(finding)
         self.observer.found(finding)

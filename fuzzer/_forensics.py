@@ -3,7 +3,8 @@
 Every side that did not answer is asked for its health on a fresh connection. A dead runtime raises
 `RuntimeDied` (not a test failure: the end of the campaign). With a way to restart the runtime, the recent cases
 are replayed newest first, each on a fresh start, to find the one after which it is dead again, and that case
-is confirmed `confirm` times.
+is confirmed `confirm` times. With several jobs (`fuzzer._jobs`) the parent does this once every job has
+stopped, over the recent cases of all of them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from fuzzer._model import Case, Exchange, Outcome
+from fuzzer._classify import signature_of
+from fuzzer._compare import ComparePolicy, crashed
+from fuzzer._model import Case, Divergence, Exchange, Finding, Outcome
 from fuzzer._send import Transport
 
 RECENT = 16
@@ -76,3 +79,11 @@ class Forensics:
             return exchange, confirmations
         restart(name)
         return death.exchange, 0
+
+
+def crash_finding(culprit: Exchange, confirmations: int, policy: ComparePolicy) -> Finding:
+    """The crash class of `culprit` (the exchange after which the runtime was dead), classified as every class
+    is, confirmed `confirmations` times."""
+    comparison = crashed(culprit, policy)
+    divergence = Divergence(culprit, comparison, signature_of(culprit, comparison))
+    return Finding(divergence.signature, divergence, 1, False, False, confirmations, crash=True)

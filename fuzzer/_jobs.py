@@ -22,8 +22,9 @@ set the campaign's stop event (`fuzzer.cli._main`); the parent then sets an even
 each job's engine checks at every batch. The jobs end their batch, send their results and exit; what they found
 is saved already. A job still running GRACE seconds later, or at a second Ctrl-C, is terminated. SIGTERM to a
 job stops the whole campaign, as SIGTERM to the parent does. A job that sees a runtime die ends the campaign as
-one job would (the others are stopped); with more than one job the dead runtime is not restarted to find the case
-that kills it, so the crash reproducer is the last case that job sent.
+one job would (the others are stopped). Every job sends the parent its last cases with its result; once all have
+stopped, the parent restarts the dead runtime (when it can) and replays those cases, the crashing job's newest
+first, to find and confirm the one that kills it (`fuzzer._forensics`), as one job does over its own.
 
 The report is one: counts are summed over the jobs, the outcome coverage is the union of the jobs' outcome
 pairs (the pool is summed: each job keeps its own), and the elapsed time is the parent's, start-up included, as
@@ -50,6 +51,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from fuzzer import _store
 from fuzzer._campaign import (
     CampaignOutcome,
     CampaignPlan,
@@ -59,15 +61,17 @@ from fuzzer._campaign import (
     open_corpus,
     read_policy,
     saving,
+    stored_finding,
     strategy_for,
 )
 from fuzzer._compare import ComparePolicy
 from fuzzer._engine import EngineResult, EngineSettings, Observer
 from fuzzer._errors import ParityError
+from fuzzer._forensics import Forensics, RuntimeDied, crash_finding
 from fuzzer._guide import OutcomeCoverage
 from fuzzer._ledger import Ledger
 from fuzzer._migrate import known_signatures
-from fuzzer._model import Divergence, Finding, Signature
+from fuzzer._model import Case, Divergence, Finding, Signature
 from fuzzer._split import campaign_seed, job_settings, shard_settings
 
 GRACE = 30.0
@@ -114,6 +118,8 @@ class _Done:
     result: EngineResult
     pairs: frozenset[tuple[str, str]] = frozenset()  # the outcome pairs the job saw (its guide's)
     kinds: tuple[tuple[str, frozenset[tuple[str, str]]], ...] = ()  # per kind
+    recent: tuple[Case, ...] = ()  # the last cases it sent, oldest first: the candidates when a runtime died
+    died: tuple[int, str] | None = None  # the runtime (its index) that the job saw die, and how
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +246,12 @@ class _Pool:
             time.monotonic() - started,
             tuple(self.discovery),
         )
+        culprit = self._find_culprit(jobs)
+        if culprit is not None:  # in the crash class's place, with its count
+            merged = replace(
+                merged,
+                findings=[replace(culprit, count=f.count) if f.crash else f for f in merged.findings],
+            )
         return replace(
             merged,
             errors=merged.errors + self.errors,
@@ -283,8 +295,12 @@ class _Pool:
             self.observer.progress(sum(j.examples for j in jobs.values()), len(self.classes))
         elif isinstance(message, _Found):
             digest = message.finding.signature.digest
-            self.classes.add(digest)
-            if digest not in self.found:  # a runtime's death can be seen by several jobs: one crash case
+            # A runtime's death can be seen by several jobs, each its own way (a reset, a refused connection):
+            # one crash class, the first job's.
+            again = message.finding.crash and any(finding.crash for _, finding in self.found.values())
+            if not again:
+                self.classes.add(digest)
+            if digest not in self.found and not again:
                 self.found[digest] = (message.job, message.finding)
                 if not message.finding.crash:  # as with one job: a discovery point per class found and shrunk
                     examples = sum(j.examples for j in jobs.values())
@@ -340,6 +356,42 @@ class _Pool:
                 job.process.terminate()
                 job.process.join(POLL * 10)
             job.replies.close()
+
+    def _find_culprit(self, jobs: dict[int, _Job]) -> Finding | None:
+        """When a runtime died and can be restarted: the crash class of the case among the jobs' last ones that
+        kills it, confirmed, saved in place of the one the crashing job sent (its last case). None when there is
+        no crash, no restart, or no replayed case killed the runtime again."""
+        crash = next(((digest, job, f) for digest, (job, f) in self.found.items() if f.crash), None)
+        if self.plan.restart is None or crash is None:
+            return None
+        digest, index, finding = crash
+        done = {i: job.done for i, job in jobs.items() if job.done is not None}
+        died = done[index].died if index in done else None
+        if died is None:
+            return None
+        recent = [case for i, d in sorted(done.items()) if i != index for case in d.recent] + list(done[index].recent)
+        target = self.plan.targets[died[0]]
+        try:
+            self.plan.restart(target.name)
+            with campaign_transport(self.plan) as transport:
+                forensics = Forensics(
+                    transport, self.plan.config.health, self.plan.restart, self.parts[0].confirm, len(recent)
+                )
+                forensics.sent(recent)
+                culprit, confirmations = forensics.culprit(RuntimeDied(died[0], died[1], finding.reproducer.exchange))
+        except ParityError as err:
+            self.errors.append(f"restarting {target.name} to find the case that kills it failed: {err}")
+            return None
+        if confirmations == 0:
+            return None
+        confirmed = crash_finding(culprit, confirmations, self.policy)
+        old = self.saved.pop(digest, None)
+        path, _ = _store.write_case(self.plan.corpus / "found", stored_finding(confirmed), self.plan.config.redact)
+        if old is not None and old != path:
+            old.unlink(missing_ok=True)
+        self.saved[confirmed.signature.digest] = path
+        self.observer.stage(f"the case that kills {target.name}: {culprit.case.label} (confirmed {confirmations}x)")
+        return confirmed
 
 
 @contextlib.contextmanager
@@ -541,6 +593,8 @@ def _job_main(spec: _JobSpec, messages: multiprocessing.Queue[_Message], answers
             result,
             frozenset(guide.pairs) if guide else frozenset(),
             tuple((kind, frozenset(pairs)) for kind, pairs in guide.kinds.items()) if guide else (),
+            tuple(engine.forensics.recent),
+            (engine.death.index, engine.death.detail) if engine.death is not None else None,
         )
     except ParityError as err:
         message = _Failed(spec.index, str(err), err.exit_code)

@@ -15,8 +15,10 @@ import pytest
 from fuzzer._campaign import CampaignPlan, run_campaign
 from fuzzer._config import Config
 from fuzzer._engine import EngineSettings
+from fuzzer._jobs import run_jobs
 from fuzzer._model import Target
 from fuzzer._runtimes import free_port, reference_pair
+from fuzzer._store import read_case
 
 
 def kills(body: bytes) -> bool:
@@ -124,3 +126,19 @@ def test_without_a_restart_the_last_case_sent_is_kept(
     (crash,) = [f for f in outcome.report.findings if f.crash]
     assert crash.confirmations == 0
     assert kills(crash.reproducer.exchange.case.request.body)
+
+
+def test_with_two_jobs_the_parent_finds_the_killing_case_among_every_job_s_last_cases(
+    crashy_pair: tuple[tuple[Target, Target], Crashy], tmp_path: Path
+) -> None:
+    pair, crashy = crashy_pair
+    settings = EngineSettings(examples=2000, seed=2, max_seconds=60)
+    plan = CampaignPlan(Config(), pair, settings, tmp_path / "corpus", modes=("valid",), restart=crashy.restart, jobs=2)
+    outcome = run_jobs(plan)
+    assert outcome.result.crashed is not None and outcome.result.crashed.startswith("crashy at ")
+    (crash,) = [f for f in outcome.report.findings if f.crash]
+    assert kills(crash.reproducer.exchange.case.request.body)
+    assert crash.confirmations == settings.confirm
+    saved = [read_case(path) for path in (tmp_path / "corpus" / "found").glob("*.json")]
+    crashes = [stored for stored in saved if stored.expect.key and "crash" in stored.expect.key]
+    assert len(crashes) == 1 and kills(crashes[0].case.request.body)
