@@ -87,7 +87,16 @@ def engine_for(
     operation of `api` when given."""
     guide = Guide()
     strategy = case_strategy(config, ("valid", "mutated", "adversarial"), (), guide, api)
-    return Engine(transport, strategy, config.policy, known, settings, observer, noise=NoiseProbe(), guide=guide)
+    return Engine(
+        transport,
+        strategy,
+        config.policy,
+        known,
+        settings,
+        observer,
+        noise=NoiseProbe(config.policy.ignore),
+        guide=guide,
+    )
 
 
 def campaign(
