@@ -12,6 +12,10 @@ Prints, from one run on this machine, one section after another:
                  catalogue of root causes (tests/quality/catalogue.py, docs/divergences.md): causes found, classes
                  per cause, classes of no cause, the share of 1-minimal reproducers, when the last class came.
 
+  openapi pair   the demo's campaign over targets/openapi.yaml (1,000 examples, seed 7), mapped onto the route and
+                 body causes per operation: classes per (operation, cause), classes of no cause, the causes that
+                 made more than one class on an operation.
+
 A section is a function of the parsed arguments that prints its lines (`SECTIONS`). Every section judges
 reproducers with the one 1-minimal check, `tests.quality.minimal.minimality` (also used by the quality tests):
 it sends the reproducer and each one-step simplification to both targets and classifies them with the
@@ -39,7 +43,12 @@ from fuzzer._engine import EngineSettings, Observer  # noqa: E402
 from fuzzer._model import Finding, Target  # noqa: E402
 from fuzzer._runtimes import reference  # noqa: E402
 from fuzzer._send import Transport  # noqa: E402
-from tests.quality.catalogue import CAUSES, classes_by_cause  # noqa: E402
+from tests.quality.catalogue import (  # noqa: E402
+    CAUSES,
+    OPENAPI_CAUSES,
+    classes_by_cause,
+    classes_by_operation_and_cause,
+)
 from tests.quality.minimal import campaign_policy, minimality  # noqa: E402
 from tests.quality.planted import BUGS, CONFIG, NOISE, classes_by_bug, planted_pair  # noqa: E402
 
@@ -163,8 +172,31 @@ def bundled_pair(args: argparse.Namespace) -> None:
         print(f"  (no cause)  {finding.signature.key}")
 
 
+def openapi_pair(args: argparse.Namespace) -> None:
+    """The demo's campaign over targets/openapi.yaml (1,000 examples, seed 7 unless given), mapped onto the
+    catalogue per operation."""
+    examples, seed = args.openapi_examples, args.bundled_seed
+    document = ROOT / "targets" / "openapi.yaml"
+    print(f"openapi pair · targets/openapi.yaml · {examples:,} examples · seed {seed}")
+    with tempfile.TemporaryDirectory() as folder, reference(log_dir=Path(folder) / "logs") as targets:
+        settings = EngineSettings(examples=examples, seed=seed, max_seconds=args.max_seconds * 10)
+        plan = CampaignPlan(Config(openapi=document), targets, settings, Path(folder) / "corpus")
+        outcome = run_campaign(plan)
+    grouped = classes_by_operation_and_cause(list(outcome.report.findings))
+    explained = {key: found for key, found in grouped.items() if key[1] is not None}
+    classes = sum(len(found) for found in explained.values())
+    causes = {cause for _, cause in explained}
+    print(f"  classes                 {len(outcome.report.findings)} over {len({op for op, _ in grouped})} operations")
+    print(f"  causes found            {len(causes)} of {len(OPENAPI_CAUSES)} catalogued (route and body causes)")
+    print(f"  classes per (operation, cause)  {classes}/{len(explained)} = {classes / max(len(explained), 1):.2f}")
+    print(f"  classes of no cause     {sum(len(found) for key, found in grouped.items() if key[1] is None)}")
+    for (operation, cause), found in sorted(grouped.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        if len(found) > 1 or cause is None or args.verbose:
+            print(f"  {operation:36s} {cause or '(no cause)':28s} {len(found):>2d}")
+
+
 Section = Callable[[argparse.Namespace], None]
-SECTIONS: tuple[Section, ...] = (planted_suite, bundled_pair)
+SECTIONS: tuple[Section, ...] = (planted_suite, bundled_pair, openapi_pair)
 
 
 def main() -> int:
@@ -177,7 +209,8 @@ def main() -> int:
     parser.add_argument("--no-noise", dest="noise", action="store_false", help="plant the bugs without the noise")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every class")
     parser.add_argument("--bundled-examples", type=int, default=2000, help="the bundled pair's campaign (the demo's)")
-    parser.add_argument("--bundled-seed", type=int, default=7)
+    parser.add_argument("--bundled-seed", type=int, default=7, help="and the OpenAPI campaign's")
+    parser.add_argument("--openapi-examples", type=int, default=1000, help="the OpenAPI campaign's (the demo's)")
     args = parser.parse_args()
     print("parity-fuzz quality")
     for section in SECTIONS:

@@ -5,6 +5,10 @@ its request and the two answers — *without* looking at the signature, so that 
 the catalogue checks the signatures instead of restating them. Causes are tried in order; the first that
 matches is the cause. `splits` names a cause whose classes are expected to be several (and why): the answers of
 such a cause do not show it, only the rules that happened to follow it.
+
+`ROUTE_CAUSES` are the causes the resource routes add (docs/divergences.md, "The resource routes"): how each
+framework routes and reads a request target. A campaign over targets/openapi.yaml is mapped onto them and onto
+`CAUSES` (its body causes), per operation: a class belongs to one operation.
 """
 
 from __future__ import annotations
@@ -94,6 +98,26 @@ def _status(rust_status: int, go_status: int, *, both_text: bool = True) -> Pred
         return rust.status == rust_status and go.status == go_status and (texts or not both_text)
 
     return matches
+
+
+def _duplicate_key(request: WireRequest, rust: Response, go: Response) -> bool:
+    """The body holds an object with a key twice, and Rust refused it in its framework's words (the duplicate
+    itself, or the first of the two values, which serde reads before it sees the second)."""
+    seen: list[bool] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        seen.append(len({key for key, _ in items}) < len(items))
+        return dict(items)
+
+    try:
+        json.loads(request.body, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return False
+    return any(seen) and bool(_text(rust)) and _json(go) is not None
+
+
+def _go_depth(request: WireRequest, rust: Response, go: Response) -> bool:
+    return go.status == 400 and "exceeded max depth" in _text(go) and not _text(rust)
 
 
 def _go_limit(request: WireRequest, rust: Response, go: Response) -> bool:
@@ -190,9 +214,17 @@ CAUSES: tuple[Cause, ...] = (
     ),
     Cause(
         "duplicate-key",
-        "serde's derive rejects a duplicate field",
+        "serde's derive rejects a duplicate field (or the first value, read before the second is seen)",
         "encoding/json lets the last duplicate win",
-        _rust_text("duplicate field"),
+        _duplicate_key,
+        splits="one class per message serde stops at: the duplicate field, or the first of the two values when "
+        "that one is refused",
+    ),
+    Cause(
+        "skipped-value-depth",
+        "serde skips the value of an unknown key without a depth limit",
+        "encoding/json's scanner refuses more than 10,000 levels anywhere in the body",
+        _go_depth,
     ),
     Cause(
         "data-error-status",
@@ -215,20 +247,139 @@ CAUSES: tuple[Cause, ...] = (
 )
 
 
-def cause_of(finding: Finding) -> Cause | None:
+def _target(request: WireRequest) -> tuple[str, str]:
+    path, _, query = request.path.partition("?")
+    return path, query
+
+
+def _health_body(request: WireRequest, rust: Response, go: Response) -> bool:
+    return rust.status == go.status == 200 and (rust.body, go.body) == (b"ok", b"ok\n")
+
+
+def _unknown_route_body(request: WireRequest, rust: Response, go: Response) -> bool:
+    return rust.status == go.status == 404 and rust.body == b"" and go.body == b"404 page not found\n"
+
+
+def _path_cleaning(request: WireRequest, rust: Response, go: Response) -> bool:
+    path = _target(request)[0]
+    return go.status == 307 and ("//" in path or "/./" in f"{path}/" or "/../" in f"{path}/")
+
+
+def _raw_non_ascii(request: WireRequest, rust: Response, go: Response) -> bool:
+    return any(ord(char) > 0x7F for char in request.path) and rust.status == 400 and rust.body == b""
+
+
+def _invalid_utf8_path_value(request: WireRequest, rust: Response, go: Response) -> bool:
+    return rust.status == 400 and "Invalid UTF-8 in" in _text(rust)
+
+
+def _encoded_slash(request: WireRequest, rust: Response, go: Response) -> bool:
+    return "%2F" in _target(request)[0].upper() and go.body == b"404 page not found\n" and _json(rust) is not None
+
+
+def _in_query(char: str) -> Predicate:
+    def matches(request: WireRequest, rust: Response, go: Response) -> bool:
+        return char in request.path.partition("?")[2] and rust.status != go.status
+
+    return matches
+
+
+ROUTE_CAUSES: tuple[Cause, ...] = (
+    Cause(
+        "health-body",
+        "the health handler answers `ok`",
+        "the health handler writes `ok\\n`",
+        _health_body,
+    ),
+    Cause(
+        "unknown-route-body",
+        "axum answers a path no route matches with 404 and an empty body",
+        "ServeMux answers it with 404 `404 page not found` (text/plain)",
+        _unknown_route_body,
+    ),
+    Cause(
+        "path-cleaning",
+        "axum routes the raw path: `//` matches nothing, `..` or an empty segment is a path value",
+        "ServeMux cleans the path and redirects (307) to the clean one",
+        _path_cleaning,
+        splits="one class per what axum makes of the raw path: no route (404), or a value its handler reads",
+    ),
+    Cause(
+        "raw-non-ascii-target",
+        "hyper refuses a request target holding a raw byte >= 0x80 (400, empty body)",
+        "net/http accepts it and routes it",
+        _raw_non_ascii,
+        splits="one class per what Go then answers (a 404 of no route, the route's own answer)",
+    ),
+    Cause(
+        "invalid-utf8-path-value",
+        "axum's Path extractor refuses a path value that is not UTF-8 once decoded (`%FF`)",
+        "r.PathValue gives the bytes to the handler",
+        _invalid_utf8_path_value,
+    ),
+    Cause(
+        "encoded-slash-segment",
+        "axum decodes `%2F` after routing: a segment `%2F` is the value `/`",
+        "ServeMux finds no route for it (404 page not found)",
+        _encoded_slash,
+    ),
+    Cause(
+        "target-length",
+        "hyper refuses a request target over 64 KiB (414)",
+        "net/http reads up to its 1 MiB header limit",
+        lambda request, rust, go: rust.status == 414 and go.status != 414,
+    ),
+    Cause(
+        "repeated-scalar-query-key",
+        "axum-extra's Query (serde_html_form) refuses a repeated key for a single value",
+        "Query().Get takes the first",
+        _rust_text("Failed to deserialize query string"),
+    ),
+    Cause(
+        "semicolon-in-query",
+        "a `;` is part of the query value (`limit=1;x=1` is not an integer)",
+        "url.ParseQuery drops a pair holding `;` (Go 1.17 and later): the parameter's default applies",
+        _in_query(";"),
+        splits="one class per parameter: the side that reads the value applies that parameter's rule",
+    ),
+    Cause(
+        "fragment-in-target",
+        "hyper drops `#...` from the request target",
+        "net/http keeps it in the raw query: `city=Akron#x` is the city",
+        _in_query("#"),
+        splits="one class per parameter: the side that reads the value applies that parameter's rule",
+    ),
+)
+
+
+def cause_of(finding: Finding, causes: Sequence[Cause] = CAUSES) -> Cause | None:
     exchange = finding.reproducer.exchange
     rust, go = exchange.responses
-    for cause in CAUSES:
+    for cause in causes:
         if cause.matches(exchange.case.request, rust, go):
             return cause
     return None
 
 
-def classes_by_cause(findings: Sequence[Finding]) -> dict[str | None, list[Finding]]:
+def classes_by_cause(findings: Sequence[Finding], causes: Sequence[Cause] = CAUSES) -> dict[str | None, list[Finding]]:
     """Every class under the cause it shows (None: no catalogued cause)."""
-    grouped: dict[str | None, list[Finding]] = {cause.name: [] for cause in CAUSES}
+    grouped: dict[str | None, list[Finding]] = {cause.name: [] for cause in causes}
     grouped[None] = []
     for finding in findings:
-        cause = cause_of(finding)
+        cause = cause_of(finding, causes)
         grouped[cause.name if cause else None].append(finding)
+    return grouped
+
+
+OPENAPI_CAUSES: tuple[Cause, ...] = (CAUSES[0], *ROUTE_CAUSES, *CAUSES[1:])
+"""What a campaign over targets/openapi.yaml can show: the error shape first (on every route), then the route
+causes, then the body causes of the two routes that read a JSON body."""
+
+
+def classes_by_operation_and_cause(findings: Sequence[Finding]) -> dict[tuple[str, str | None], list[Finding]]:
+    """Every class under its operation and the cause it shows (None: no catalogued cause)."""
+    grouped: dict[tuple[str, str | None], list[Finding]] = {}
+    for finding in findings:
+        cause = cause_of(finding, OPENAPI_CAUSES)
+        grouped.setdefault((finding.signature.operation, cause.name if cause else None), []).append(finding)
     return grouped

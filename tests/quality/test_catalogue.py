@@ -21,9 +21,11 @@ from .catalogue import CAUSES, classes_by_cause
 
 pytestmark = [pytest.mark.quality, pytest.mark.e2e]
 
-REACHED = tuple(cause.name for cause in CAUSES if cause.name != "number-out-of-range")
+UNREACHED = ("number-out-of-range", "skipped-value-depth")
+REACHED = tuple(cause.name for cause in CAUSES if cause.name not in UNREACHED)
 """The causes the demo campaign reaches: every cause of the catalogue but an out-of-range number in a field Go
-never reads, which the 20,000-example campaign reaches (docs/divergences.md)."""
+never reads, which the 20,000-example campaign reaches, and a value nested over 10,000 deep under a key serde
+skips, which the campaign over targets/openapi.yaml reaches (docs/divergences.md)."""
 
 
 @pytest.fixture(scope="module")
