@@ -1,4 +1,4 @@
-"""Classify: the one place where a divergence gets its signature (version 3; docs/engine.md has the rules).
+"""Classify: the one place where a divergence gets its signature (version 4; docs/engine.md has the rules).
 
 A signature is built from content only — never a seed, a time or a traceback — so two cases with the same
 signature are one divergence class, in this campaign, the next one, and in CI. It is made of the two sides'
@@ -24,6 +24,10 @@ JSON answer) or the template of its text rejection.
   runtime validated the body as another kind), that is the class, whatever rules followed.
 - **A refusal before reading** (413, 414, 415, 431 with a text body): the other side read the body, and what it
   then said is incidental: it is only `parsed` (`parsed | 413 text "request body too large"`).
+- **A redirect** (301, 302, 303, 307, 308 with a text body; version 4): the side answered from the request
+  target alone, before reading anything else (Go's `ServeMux` cleaning `//` or `..` out of a path). What the
+  other side made of that target — no route, a path value `..`, then the body's rules — is incidental: it is only
+  `parsed` (`parsed | 307 text "<a href=_>temporary redirect</a>."`).
 - **Two framework rejections**: both sides refused the body; the class is the status pair (`422 text | 400
   text`), and under one status what differs is the bytes (`/:bytes`).
 - **The same outcome on both sides**: what differs in the bodies is the class: each difference as
@@ -41,15 +45,16 @@ import hashlib
 
 from fuzzer._model import Comparison, DiffKind, Divergence, Exchange, Level, SideOutcome, Signature
 
-SIGNATURE_VERSION = 3
+SIGNATURE_VERSION = 4
 """Bumped whenever a signature's key changes for the same answers; `parity-fuzz corpus migrate` re-keys."""
 
 PARSED = "parsed"
 MISREAD = "understood differently: keys that differ only in case"
 PASSED = "passed"
-BEFORE_READING = frozenset({"413", "414", "415", "431"})
-"""Statuses that refuse a request by its size or media type, before its content is read: facing one, the other
-side's answer (parsed, or rejected for what the content says) is incidental."""
+BEFORE_READING = frozenset({"413", "414", "415", "431", "301", "302", "303", "307", "308"})
+"""Statuses that answer a request before its content is read: a refusal by its size or media type, or a redirect
+(from the target alone). Facing one, the other side's answer (parsed, or rejected for what the content says)
+is incidental."""
 
 
 def _part(kind: DiffKind, pattern: str, detail: str) -> str:
@@ -119,7 +124,13 @@ def signature_of(exchange: Exchange, comparison: Comparison) -> Signature:
     key = " ".join([head, *parts])
     operation = exchange.case.operation_key
     return Signature(
-        key=key, digest=digest_of(key, operation), level=level, statuses=statuses, parts=parts, operation=operation
+        key=key,
+        digest=digest_of(key, operation),
+        level=level,
+        statuses=statuses,
+        parts=parts,
+        version=SIGNATURE_VERSION,
+        operation=operation,
     )
 
 

@@ -6,8 +6,10 @@ the same answers get another key; `rekey` computes it from `observed` alone, wit
 `parity-fuzz corpus migrate` can rewrite a corpus and `replay` can judge an old case by what it means now.
 
 One thing the answers cannot show: how each runtime reads keys that differ only in case (`fuzzer._readings`),
-which version 3 uses. A case whose body holds such keys is re-keyed only with a measured policy: replay has one,
-and `corpus migrate` does when given the runtimes.
+which version 3 uses. A case of version 1 or 2 whose body holds such keys is re-keyed only with a measured
+policy: replay has one, and `corpus migrate` does when given the runtimes. A case of version 3 or later records
+what was measured in its key (`understood differently: keys that differ only in case`, or not), so it is re-keyed
+offline with that reading.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from fuzzer._body import keys_differing_in_case
-from fuzzer._classify import SIGNATURE_VERSION, classify
+from fuzzer._classify import MISREAD, SIGNATURE_VERSION, classify
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._model import Exchange, Target
 from fuzzer._store import DIVERGE, FORMAT, Expectation, StoredCase
@@ -42,10 +44,18 @@ def rekey(stored: StoredCase, policy: ComparePolicy) -> Expectation:
             f"({SIGNATURE_VERSION}); upgrade parity-fuzz"
         )
     if policy.folds_key_case is None and keys_differing_in_case(stored.case.request.body):
-        raise NotMigratable(
-            "its class depends on how each runtime reads keys that differ only in case, which only the runtimes "
-            "can show; migrate it with them: parity-fuzz corpus migrate --reference (or --target NAME=URL twice)"
-        )
+        if stored.expect.version < 3:
+            raise NotMigratable(
+                "its class depends on how each runtime reads keys that differ only in case, which only the "
+                "runtimes can show; migrate it with them: parity-fuzz corpus migrate --reference (or --target "
+                "NAME=URL twice)"
+            )
+        apart = stored.expect.key == MISREAD  # the key says how the pair read it when it was saved
+        policy = replace(policy, folds_key_case=(False, True) if apart else (True, True))
+    return _rekeyed(stored, policy)
+
+
+def _rekeyed(stored: StoredCase, policy: ComparePolicy) -> Expectation:
     if len(stored.observed) != 2:
         raise NotMigratable(
             "it records no answers (`observed`) to re-key from; replay it on both runtimes and save it again"

@@ -209,7 +209,7 @@ class Signature:
     level: Level = field(compare=False)
     statuses: tuple[str, str] = field(compare=False)
     parts: tuple[str, ...] = field(compare=False, default=())
-    version: int = field(compare=False, default=3)
+    version: int = field(compare=False, default=0)  # set by signature_of: `fuzzer._classify.SIGNATURE_VERSION`
     operation: str = ""  # the operation the class belongs to (`METHOD /path-template`), part of the digest
 
     def __str__(self) -> str:

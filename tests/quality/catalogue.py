@@ -302,7 +302,6 @@ ROUTE_CAUSES: tuple[Cause, ...] = (
         "axum routes the raw path: `//` matches nothing, `..` or an empty segment is a path value",
         "ServeMux cleans the path and redirects (307) to the clean one",
         _path_cleaning,
-        splits="one class per what axum makes of the raw path: no route (404), or a value its handler reads",
     ),
     Cause(
         "raw-non-ascii-target",

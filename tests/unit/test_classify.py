@@ -8,7 +8,7 @@ import pytest
 
 from fuzzer._classify import classify, signature_of
 from fuzzer._compare import ComparePolicy, compare, crashed
-from fuzzer._model import Comparison, Level, Outcome
+from fuzzer._model import Comparison, Level, Outcome, Response
 from fuzzer._outcome import MessageRule, template, wildcard
 
 from .builders import SERDE, case, exchange, failed, go_error, ok, rust_error, signed
@@ -302,3 +302,18 @@ def test_a_refusal_before_reading_makes_the_other_side_only_parsed() -> None:
     syntax = signed(ok(400, b"Failed to parse the request body as JSON: kind: expected value", TEXT), limit)
     assert accepted.key == 'parsed | 413 text "request body too large"'
     assert accepted.digest == data_error.digest == syntax.digest
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ok(404, b"", None),  # no route for the raw path
+        ok(404, {"error": {"Consistency": {"field": "id", "reason": "unknown worker .."}}}),  # a path value `..`
+        ok(400, b"Failed to parse the request body as JSON: EOF while parsing a value at line 1 column 0", TEXT),
+    ],
+)
+def test_a_redirect_against_any_other_answer_is_the_redirect_against_parsed(other: Response) -> None:
+    redirect = ok(307, b'<a href="/v1/workers/W-1/">Temporary Redirect</a>.\n\n', "text/html; charset=utf-8")
+    key = signed(other, redirect, KEYED).key
+    assert key == 'parsed | 307 text "<a href=_>temporary redirect</a>."'
+    assert signed(redirect, other, KEYED).key == '307 text "<a href=_>temporary redirect</a>." | parsed'

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from fuzzer._body import keys_differing_in_case
-from fuzzer._classify import MISREAD, signature_of
+from fuzzer._classify import MISREAD, SIGNATURE_VERSION, signature_of
 from fuzzer._compare import ComparePolicy, compare
 from fuzzer._migrate import NotMigratable, rekey
 from fuzzer._model import Exchange
@@ -101,3 +101,15 @@ def test_such_a_case_is_migrated_only_with_a_measured_policy() -> None:
         rekey(old, KEYED)
     assert rekey(old, APART).key == MISREAD
     assert rekey(old, ALIKE).key != MISREAD
+
+
+@pytest.mark.parametrize("key", [MISREAD, "422 schema/operation | passed"])
+def test_a_version_3_case_is_migrated_offline_with_the_reading_its_key_records(key: str) -> None:
+    old = replace(
+        stored(case(TWO_ARTIFACTS), expect=Expectation("diverge", "0123456789ab", key, "status", 3)),
+        observed=(("rust", rust_error("Schema", "operation", "empty")), ("go", ok(200, VALID))),
+    )
+    after = rekey(old, KEYED)
+    assert after.key == rekey(old, APART if key == MISREAD else ALIKE).key
+    assert (after.key == MISREAD) is (key == MISREAD)
+    assert after.version == SIGNATURE_VERSION
