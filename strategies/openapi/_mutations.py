@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import unquote
 
@@ -62,9 +63,7 @@ def mutated_case(draw: Draw, plan: OperationPlan) -> Case:
             labels.append(label)
     if not labels:  # every drawn mutation found nothing to change: the path's, which always applies
         labels.append(_path(draw, plan, draft) or "path: trailing slash")
-    counted = (
-        f"{label} ×{labels.count(label)}" if labels.count(label) > 1 else label for label in dict.fromkeys(labels)
-    )
+    counted = (f"{label} ×{times}" if times > 1 else label for label, times in Counter(labels).items())
     return plan.case(draft, "mutated", f"mutated {plan.operation.key}: {'; '.join(counted)}")
 
 
