@@ -279,7 +279,7 @@ def _encoded_slash(request: WireRequest, rust: Response, go: Response) -> bool:
 
 def _in_query(char: str) -> Predicate:
     def matches(request: WireRequest, rust: Response, go: Response) -> bool:
-        return char in request.path.partition("?")[2] and rust.status != go.status
+        return char in _target(request)[1] and rust.status != go.status
 
     return matches
 
