@@ -17,6 +17,14 @@ import pytest
 from .server import FaultServer
 
 
+def _until_a_case_is_saved(corpus: Path) -> None:
+    """Wait (up to 60 s) until the campaign has saved a case, and a little more, so that it is mid-campaign."""
+    deadline = time.monotonic() + 60
+    while not list(corpus.rglob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_campaign_saves_what_it_found(
     fault: Callable[..., FaultServer], tmp_path: Path, signum: signal.Signals
@@ -29,10 +37,7 @@ def test_an_interrupted_campaign_saves_what_it_found(
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not list((tmp_path / "corpus").rglob("*.json")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
+        _until_a_case_is_saved(tmp_path / "corpus")
         process.send_signal(signum)
         _, err = process.communicate(timeout=60)
     finally:
@@ -84,10 +89,7 @@ def test_an_interrupted_parallel_campaign_stops_every_job_and_saves_what_it_foun
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list((tmp_path / "corpus").rglob("*.json")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
+        _until_a_case_is_saved(tmp_path / "corpus")
         jobs = _jobs_of(process.pid)
         if group:
             os.killpg(process.pid, signum)
