@@ -294,20 +294,18 @@ class _Pool:
             self.classes |= message.classes
             self.observer.progress(sum(j.examples for j in jobs.values()), len(self.classes))
         elif isinstance(message, _Found):
+            if message.finding.crash:  # a runtime died: the campaign ends, as with one job
+                self._stop(shared)
+                if any(finding.crash for _, finding in self.found.values()):
+                    return  # several jobs see one death, each its own way (a reset, a refused connection): one class
             digest = message.finding.signature.digest
-            # A runtime's death can be seen by several jobs, each its own way (a reset, a refused connection):
-            # one crash class, the first job's.
-            again = message.finding.crash and any(finding.crash for _, finding in self.found.values())
-            if not again:
-                self.classes.add(digest)
-            if digest not in self.found and not again:
+            self.classes.add(digest)
+            if digest not in self.found:
                 self.found[digest] = (message.job, message.finding)
                 if not message.finding.crash:  # as with one job: a discovery point per class found and shrunk
                     examples = sum(j.examples for j in jobs.values())
                     self.discovery.append((examples, round(time.monotonic() - self._started, 3)))
                 saver.found(message.finding)
-            if message.finding.crash:  # a runtime died: the campaign ends, as with one job
-                self._stop(shared)
         elif isinstance(message, _Stage):
             self.observer.stage(f"job {message.job}: {message.text}")
         elif isinstance(message, _Done):
